@@ -1,0 +1,245 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// DefaultBaseURL is the Anchor Browser API server.
+const DefaultBaseURL = "https://api.anchorbrowser.io"
+
+// The environment variables the official SDKs read, and so does NewFromEnv.
+const (
+	EnvAPIKey  = "ANCHORBROWSER_API_KEY"
+	EnvBaseURL = "ANCHORBROWSER_BASE_URL"
+)
+
+// Defaults for the options.
+const (
+	DefaultMaxRetries     = 2                // retries after the first attempt, as the official SDKs do
+	DefaultRequestTimeout = 15 * time.Second // per attempt
+	DefaultMaxBodySize    = 32 << 20         // bytes
+	DefaultConcurrency    = 8                // connections per host of the default transport
+)
+
+// Client calls the Anchor Browser API. Create one with New or NewFromEnv and
+// share it: a Client is safe for concurrent use by many goroutines, and its
+// connection pool is sized for the concurrency it was built with.
+type Client struct {
+	apiKey      string
+	base        *url.URL
+	basePath    string // base.Path without a trailing slash
+	hc          *http.Client
+	userAgent   string
+	maxRetries  int
+	timeout     time.Duration
+	maxBodySize int64
+	logger      *slog.Logger
+	random      func() float64
+}
+
+type config struct {
+	baseURL     string
+	hc          *http.Client
+	userAgent   string
+	maxRetries  int
+	timeout     time.Duration
+	maxBodySize int64
+	concurrency int
+	logger      *slog.Logger
+	random      func() float64
+}
+
+// Option configures a Client in New or NewFromEnv.
+type Option func(*config)
+
+// WithBaseURL sets the API server, such as "https://api.anchorbrowser.io" (the
+// default) or a fake's URL. Plain http is accepted only for loopback hosts.
+func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
+
+// WithHTTPClient makes the Client send requests through a copy of hc: its
+// Transport is used as it is, but redirects are never followed, since they
+// would carry the API key elsewhere. hc.Timeout should be left zero: the
+// per-attempt timeout comes from WithRequestTimeout.
+func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.hc = hc } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *config) { c.userAgent = ua } }
+
+// WithMaxRetries sets how many times a call is retried after a transient
+// failure (0 for no retries). The default is DefaultMaxRetries.
+func WithMaxRetries(n int) Option { return func(c *config) { c.maxRetries = n } }
+
+// WithRequestTimeout bounds each attempt, from sending the request to reading
+// the whole body, so one hung connection cannot stall a caller. The default is
+// DefaultRequestTimeout.
+func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithMaxBodySize caps the bytes read from one response body; a larger body
+// is an error matching ErrBodyTooLarge. The default is DefaultMaxBodySize.
+func WithMaxBodySize(n int64) Option { return func(c *config) { c.maxBodySize = n } }
+
+// WithConcurrency sizes the default transport for n requests in flight at
+// once: n idle connections are kept per host and no more than n are opened.
+// It has no effect together with WithHTTPClient.
+func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n } }
+
+// WithLogger makes the Client log each attempt and retry at debug level. The
+// API key is never logged. By default nothing is logged.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithRandom sets the source of retry jitter, a function returning values in
+// [0, 1). It must be safe for concurrent use. The default is math/rand/v2.
+func WithRandom(f func() float64) Option { return func(c *config) { c.random = f } }
+
+// New returns a Client that authenticates with apiKey. It fails, saying why,
+// for an empty key, a key with spaces or control characters, a base URL that
+// does not parse, or one that would send the key in clear text over the
+// network (see ErrInsecureURL). The error never contains the key.
+func New(apiKey string, opts ...Option) (*Client, error) {
+	cfg := config{
+		baseURL:     DefaultBaseURL,
+		userAgent:   "anchorwait-go",
+		maxRetries:  DefaultMaxRetries,
+		timeout:     DefaultRequestTimeout,
+		maxBodySize: DefaultMaxBodySize,
+		concurrency: DefaultConcurrency,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := checkAPIKey(apiKey); err != nil {
+		return nil, err
+	}
+	base, err := ParseBaseURL(cfg.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.maxRetries < 0:
+		return nil, fmt.Errorf("max retries %d: want 0 or more", cfg.maxRetries)
+	case cfg.timeout <= 0:
+		return nil, fmt.Errorf("request timeout %v: want more than 0", cfg.timeout)
+	case cfg.maxBodySize <= 0:
+		return nil, fmt.Errorf("max body size %d: want more than 0 bytes", cfg.maxBodySize)
+	case cfg.concurrency <= 0:
+		return nil, fmt.Errorf("concurrency %d: want 1 or more", cfg.concurrency)
+	}
+	hc := &http.Client{Transport: NewTransport(cfg.concurrency)}
+	if cfg.hc != nil {
+		own := *cfg.hc
+		hc = &own
+	}
+	// A redirect would carry the anchor-api-key header to wherever it
+	// points (Go strips only its own sensitive headers), so none is followed:
+	// a 3xx comes back as an *APIError.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if cfg.random == nil {
+		cfg.random = rand.Float64
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		apiKey:      apiKey,
+		base:        base,
+		basePath:    strings.TrimRight(base.Path, "/"),
+		hc:          hc,
+		userAgent:   cfg.userAgent,
+		maxRetries:  cfg.maxRetries,
+		timeout:     cfg.timeout,
+		maxBodySize: cfg.maxBodySize,
+		logger:      cfg.logger,
+		random:      cfg.random,
+	}, nil
+}
+
+// NewFromEnv returns a Client configured from the environment the official
+// SDKs read: the key from ANCHORBROWSER_API_KEY and, when set, the server from
+// ANCHORBROWSER_BASE_URL. Options given here override the environment.
+// getenv looks variables up; nil means os.Getenv.
+func NewFromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	key := getenv(EnvAPIKey)
+	if key == "" {
+		return nil, fmt.Errorf("no API key: set %s to your Anchor Browser API key", EnvAPIKey)
+	}
+	if u := getenv(EnvBaseURL); u != "" {
+		opts = append([]Option{WithBaseURL(u)}, opts...)
+	}
+	return New(key, opts...)
+}
+
+// BaseURL returns the API server the Client sends requests to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// NewTransport returns an HTTP transport tuned for concurrency requests in
+// flight to one host: it keeps that many idle connections per host (Go's
+// default keeps 2, so a large fan-out would keep opening new ones) and opens
+// no more than that many, so a fan-out cannot exhaust file descriptors.
+func NewTransport(concurrency int) *http.Transport {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(100, concurrency)
+	t.MaxIdleConnsPerHost = concurrency
+	t.MaxConnsPerHost = concurrency
+	return t
+}
+
+// ParseBaseURL parses and checks an API base URL: it must be absolute, https
+// or http to a loopback host (localhost, 127.0.0.0/8, ::1), with no user
+// info, query or fragment. Errors match ErrInsecureURL for plain http
+// elsewhere.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q does not parse: want a URL such as %s", raw, DefaultBaseURL)
+	}
+	shown := u.Redacted()
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("base URL %q: want an https:// URL such as %s", shown, DefaultBaseURL)
+	case u.Host == "":
+		return nil, fmt.Errorf("base URL %q has no host: want a URL such as %s", shown, DefaultBaseURL)
+	case u.User != nil:
+		return nil, fmt.Errorf("base URL %q has user info: the API key goes in the anchor-api-key header, not the URL", shown)
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("base URL %q has a query or fragment: want scheme, host and an optional path only", shown)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, fmt.Errorf("%w %q: the API key is sent only over https, or over http to a loopback address (localhost, 127.0.0.1, ::1)", ErrInsecureURL, shown)
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func checkAPIKey(key string) error {
+	if key == "" {
+		return errors.New("empty API key: want the key from your Anchor Browser dashboard")
+	}
+	for _, r := range key {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return errors.New("API key contains white space or a control character: want the key alone, without quotes or line breaks")
+		}
+	}
+	return nil
+}

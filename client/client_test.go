@@ -1,0 +1,240 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const testKey = "sk-test-7f3a9c1e5b2d4f60"
+
+// countingTransport fails every request and counts them, for tests that
+// must see no request at all.
+type countingTransport struct{ n atomic.Int64 }
+
+func (c *countingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return nil, errors.New("no network in this test")
+}
+
+func TestParseBaseURL(t *testing.T) {
+	tests := []struct {
+		url     string
+		wantErr string
+	}{
+		{"https://api.anchorbrowser.io", ""},
+		{"https://api.anchorbrowser.io/", ""},
+		{"https://proxy.example.com/anchor", ""},
+		{"http://127.0.0.1:8080", ""},
+		{"http://127.9.9.9", ""},
+		{"http://localhost:1234", ""},
+		{"http://LOCALHOST", ""},
+		{"http://[::1]:8080", ""},
+		{"http://api.anchorbrowser.io", "sent only over https"},
+		{"http://10.0.0.5:8080", "sent only over https"},
+		{"http://localhost.evil.com", "sent only over https"},
+		{"ftp://api.anchorbrowser.io", "want an https:// URL"},
+		{"api.anchorbrowser.io", "want an https:// URL"},
+		{"https://", "has no host"},
+		{"https://user:secret@api.anchorbrowser.io", "has user info"},
+		{"https://api.anchorbrowser.io/?x=1", "query or fragment"},
+		{"https://api.anchorbrowser.io/#x", "query or fragment"},
+		{"http://[::1", "does not parse"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			_, err := ParseBaseURL(tt.url)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error %q shows the URL's password", err)
+			}
+		})
+	}
+	if _, err := ParseBaseURL("http://example.com"); !errors.Is(err, ErrInsecureURL) {
+		t.Errorf("http to a remote host: got %v, want ErrInsecureURL", err)
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name    string
+		key     string
+		opts    []Option
+		wantErr string
+	}{
+		{"defaults", testKey, nil, ""},
+		{"empty key", "", nil, "empty API key"},
+		{"key with newline", testKey + "\n", nil, "white space"},
+		{"key with space", "sk test", nil, "white space"},
+		{"insecure url", testKey, []Option{WithBaseURL("http://anchor.example.com")}, "sent only over https"},
+		{"negative retries", testKey, []Option{WithMaxRetries(-1)}, "max retries -1"},
+		{"zero timeout", testKey, []Option{WithRequestTimeout(0)}, "request timeout 0s"},
+		{"zero body cap", testKey, []Option{WithMaxBodySize(0)}, "max body size 0"},
+		{"zero concurrency", testKey, []Option{WithConcurrency(0)}, "concurrency 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(tt.key, tt.opts...)
+			if tt.wantErr == "" {
+				if err != nil || c == nil {
+					t.Fatalf("got %v, %v; want a client", c, err)
+				}
+				if got := c.BaseURL(); got != DefaultBaseURL {
+					t.Errorf("BaseURL() = %q, want %q", got, DefaultBaseURL)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), strings.TrimSpace(testKey)) {
+				t.Errorf("error %q contains the key", err)
+			}
+		})
+	}
+}
+
+func TestNewFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := NewFromEnv(env(map[string]string{EnvAPIKey: testKey, EnvBaseURL: "http://127.0.0.1:9999"}))
+	if err != nil || c.BaseURL() != "http://127.0.0.1:9999" {
+		t.Fatalf("got %v, %v; want a client for the env base URL", c, err)
+	}
+	c, err = NewFromEnv(env(map[string]string{EnvAPIKey: testKey, EnvBaseURL: "http://127.0.0.1:9999"}), WithBaseURL("https://override.example.com"))
+	if err != nil || c.BaseURL() != "https://override.example.com" {
+		t.Fatalf("got %v, %v; want the explicit option to win", c, err)
+	}
+	_, err = NewFromEnv(env(nil))
+	if err == nil || !strings.Contains(err.Error(), EnvAPIKey) {
+		t.Fatalf("no key: got %v, want an error naming %s", err, EnvAPIKey)
+	}
+}
+
+func TestBadIDsSendNothing(t *testing.T) {
+	rt := &countingTransport{}
+	c, err := New(testKey, WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const good = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+	ctx := context.Background()
+	bad := []string{"", "not-a-uuid", "3c90c3cc0d444b5088888dd25736052a", "{3c90c3cc-0d44-4b50-8888-8dd25736052a}",
+		"urn:uuid:3c90c3cc-0d44-4b50-8888-8dd25736052a", "../../v1/task/run", good + "/../x", "3c90c3cc-0d44-4b50-8888-8dd25736052g", testKey}
+	for _, id := range bad {
+		calls := map[string]func() error{
+			"GetExecution task": func() error { _, err := c.GetExecution(ctx, id, good); return err },
+			"GetExecution exec": func() error { _, err := c.GetExecution(ctx, good, id); return err },
+			"ListExecutions":    func() error { _, err := c.ListExecutions(ctx, id, ListOptions{}); return err },
+			"RunTask":           func() error { _, err := c.RunTask(ctx, RunTaskRequest{TaskID: id}); return err },
+		}
+		if id != "" { // an empty session ID means a new session
+			calls["RunTask session"] = func() error { _, err := c.RunTask(ctx, RunTaskRequest{TaskID: good, SessionID: id}); return err }
+		}
+		for name, call := range calls {
+			err := call()
+			if !errors.Is(err, ErrInvalidID) {
+				t.Errorf("%s(%q): got %v, want ErrInvalidID", name, id, err)
+			}
+			if err != nil && strings.Contains(err.Error(), testKey) {
+				t.Errorf("%s: error %q contains the key", name, err)
+			}
+		}
+	}
+	invalid := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"bad version", func() error { _, err := c.RunTask(ctx, RunTaskRequest{TaskID: good, Version: "v2"}); return err }, `version "v2"`},
+		{"bad input", func() error {
+			_, err := c.RunTask(ctx, RunTaskRequest{TaskID: good, Inputs: map[string]string{"URL": "x"}})
+			return err
+		}, `input "URL"`},
+		{"negative page", func() error { _, err := c.ListExecutions(ctx, good, ListOptions{Page: -1}); return err }, "page -1"},
+		{"negative limit", func() error { _, err := c.ListExecutions(ctx, good, ListOptions{Limit: -3}); return err }, "limit -3"},
+		{"unknown status", func() error { _, err := c.ListExecutions(ctx, good, ListOptions{Status: "done"}); return err }, `status "done"`},
+	}
+	for _, tt := range invalid {
+		err := tt.call()
+		if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want ErrInvalidRequest naming %s", tt.name, err, tt.want)
+		}
+	}
+	if n := rt.n.Load(); n != 0 {
+		t.Errorf("sent %d requests for bad input, want 0", n)
+	}
+}
+
+func TestAPIErrorClassification(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		err                                 *APIError
+		notFound, unauthorized, rateLimited bool
+		temporary                           bool
+	}{
+		{&APIError{StatusCode: 404}, true, false, false, false},
+		{&APIError{StatusCode: 401}, false, true, false, false},
+		{&APIError{StatusCode: 403}, false, true, false, false},
+		{&APIError{StatusCode: 429}, false, false, true, true},
+		{&APIError{StatusCode: 400}, false, false, false, false},
+		{&APIError{StatusCode: 408}, false, false, false, true},
+		{&APIError{StatusCode: 409}, false, false, false, true},
+		{&APIError{StatusCode: 500}, false, false, false, true},
+		{&APIError{StatusCode: 503, ShouldRetry: &no}, false, false, false, false},
+		{&APIError{StatusCode: 400, ShouldRetry: &yes}, false, false, false, true},
+	}
+	for _, tt := range tests {
+		var err error = tt.err
+		wrapped := errors.Join(errors.New("context"), err)
+		if got := errors.Is(wrapped, ErrNotFound); got != tt.notFound {
+			t.Errorf("%d: Is(ErrNotFound) = %v, want %v", tt.err.StatusCode, got, tt.notFound)
+		}
+		if got := errors.Is(wrapped, ErrUnauthorized); got != tt.unauthorized {
+			t.Errorf("%d: Is(ErrUnauthorized) = %v, want %v", tt.err.StatusCode, got, tt.unauthorized)
+		}
+		if got := errors.Is(wrapped, ErrRateLimited); got != tt.rateLimited {
+			t.Errorf("%d: Is(ErrRateLimited) = %v, want %v", tt.err.StatusCode, got, tt.rateLimited)
+		}
+		if got := IsTransient(wrapped); got != tt.temporary {
+			t.Errorf("%d (should-retry %v): IsTransient = %v, want %v", tt.err.StatusCode, tt.err.ShouldRetry, got, tt.temporary)
+		}
+	}
+	for err, want := range map[error]bool{
+		nil: false, ErrTransport: true, ErrBadResponse: true, ErrBodyTooLarge: false, ErrInvalidID: false,
+		context.Canceled: false, context.DeadlineExceeded: false,
+	} {
+		if got := IsTransient(err); got != want {
+			t.Errorf("IsTransient(%v) = %v, want %v", err, got, want)
+		}
+	}
+	e := &APIError{StatusCode: 429, Code: 1042, Message: "slow down", RetryAfter: 2 * time.Second}
+	if got, want := e.Error(), "API answered 429 Too Many Requests: slow down (code 1042)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if d, ok := RetryAfterOf(errors.Join(errors.New("x"), e)); !ok || d != 2*time.Second {
+		t.Errorf("RetryAfterOf = %v, %v; want 2s, true", d, ok)
+	}
+}
+
+func TestNewTransport(t *testing.T) {
+	for _, n := range []int{0, 1, 8, 500} {
+		tr := NewTransport(n)
+		want := max(n, 1)
+		if tr.MaxConnsPerHost != want || tr.MaxIdleConnsPerHost != want || tr.MaxIdleConns < want {
+			t.Errorf("NewTransport(%d): conns %d, idle per host %d, idle %d; want %d, %d, >= %d",
+				n, tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns, want, want, want)
+		}
+	}
+}

@@ -1,0 +1,18 @@
+// Package client is a typed client for the part of the Anchor Browser API
+// that starts task runs and reports how they went: GetExecution (the call to
+// poll), ListExecutions and RunTask.
+//
+// A Client is built once, with New or NewFromEnv, and shared: it is safe for
+// concurrent use, sends each request under its own timeout, retries transient
+// failures the way the official SDKs do (connection errors, 408, 409, 429 and
+// 5xx, honouring retry-after-ms, Retry-After and x-should-retry), reads bodies
+// through a size cap, and refuses IDs that are not UUIDs before sending
+// anything. HTTP error responses become *APIError values, which match
+// ErrNotFound, ErrUnauthorized and ErrRateLimited under errors.Is.
+//
+// The API key is sent only in the anchor-api-key header, only over https or
+// plain http to a loopback address, and never appears in an error or a log.
+//
+// Waiting for an execution to finish is the job of package poller; package
+// anchortest is a fake of this API for tests.
+package client

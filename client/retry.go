@@ -1,0 +1,80 @@
+package client
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The retry policy of the official SDKs: 0.5 s doubling to at most 8 s, minus
+// up to 25 % jitter; a server-given wait is used when it is at most 60 s.
+const (
+	retryInitial     = 500 * time.Millisecond
+	retryMax         = 8 * time.Second
+	retryJitter      = 0.25
+	maxServerWait    = 60 * time.Second
+	headerRetryMS    = "Retry-After-Ms"
+	headerRetryAfter = "Retry-After"
+	headerShould     = "X-Should-Retry"
+)
+
+// BackoffDelay is the client's own wait before retry number retry (0 for the
+// first retry): 0.5 s doubling to at most 8 s, less up to 25 % jitter, where
+// rnd in [0, 1) picks the jitter. It never sleeps.
+func BackoffDelay(retry int, rnd float64) time.Duration {
+	d := retryMax
+	if retry < 5 { // 0.5 s << 4 = 8 s: past that the cap holds
+		d = min(retryInitial<<max(retry, 0), retryMax)
+	}
+	rnd = min(max(rnd, 0), 1)
+	return time.Duration(float64(d) * (1 - retryJitter*rnd))
+}
+
+// ParseRetryAfter reads the wait a response asks for: retry-after-ms
+// (milliseconds), else Retry-After as seconds or as an HTTP date relative to
+// now. It returns false when neither header holds a usable, non-negative
+// value. It never sleeps.
+func ParseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	if v := strings.TrimSpace(h.Get(headerRetryMS)); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms < float64(1<<53) {
+			return time.Duration(ms * float64(time.Millisecond)), true
+		}
+	}
+	v := strings.TrimSpace(h.Get(headerRetryAfter))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if !(s >= 0 && s <= float64(1<<33)) { // negative, NaN, or past any useful wait
+			return 0, false
+		}
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// parseShouldRetry reads x-should-retry: nil when absent or not a boolean.
+func parseShouldRetry(h http.Header) *bool {
+	switch strings.ToLower(strings.TrimSpace(h.Get(headerShould))) {
+	case "true":
+		t := true
+		return &t
+	case "false":
+		f := false
+		return &f
+	}
+	return nil
+}
+
+// RetryDelay is the wait before retry number retry: the server's wait when it
+// gave one between 0 and 60 s, else BackoffDelay. It never sleeps.
+func RetryDelay(retry int, serverWait time.Duration, hasServerWait bool, rnd float64) time.Duration {
+	if hasServerWait && serverWait <= maxServerWait {
+		return serverWait
+	}
+	return BackoffDelay(retry, rnd)
+}
