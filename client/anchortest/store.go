@@ -1,0 +1,203 @@
+package anchortest
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/anchorwait/anchorwait/client"
+)
+
+// execution is one execution the server knows. Everything but the request
+// counter is fixed when it is added, so reads need no lock.
+type execution struct {
+	id            string
+	taskID        string
+	taskVersionID string
+	version       string
+	created       time.Time
+	tl            *timeline
+	requests      atomic.Int64 // requests for it so far
+}
+
+// visible reports whether the execution can be seen elapsed after it was added.
+func (e *execution) visible(elapsed time.Duration) bool {
+	return elapsed >= e.tl.visibleAfter
+}
+
+// snapshot returns the execution as the API shows it elapsed after it was added.
+func (e *execution) snapshot(elapsed time.Duration) client.Execution {
+	x := client.Execution{
+		ID:            e.id,
+		TaskVersionID: e.taskVersionID,
+		Version:       e.version,
+		Status:        client.StatusQueued,
+		StartTime:     e.created.UTC().Truncate(time.Millisecond),
+	}
+	if i := e.tl.at(elapsed); i >= 0 {
+		st := &e.tl.steps[i]
+		x.Status, x.Output, x.ErrorMessage = st.Status, st.Output, st.ErrorMessage
+		if ms := e.tl.execMillis[i]; ms >= 0 {
+			x.ExecutionTime = &ms
+		}
+	}
+	return x
+}
+
+// task is one task's executions in the order they were added.
+type task struct {
+	execs []*execution
+}
+
+// store holds the server's tasks and executions. It is safe for concurrent use.
+type store struct {
+	mu    sync.RWMutex
+	execs map[string]*execution // by execution ID
+	tasks map[string]*task      // by task ID
+	// onlyTasks, when not nil, are the tasks that POST /v1/task/run accepts
+	// besides those that already have executions.
+	onlyTasks map[string]bool
+
+	idMu sync.Mutex
+	rng  *rand.ChaCha8 // nil: IDs from crypto/rand
+}
+
+func newStore(seed *uint64, onlyTasks []string) *store {
+	st := &store{execs: make(map[string]*execution), tasks: make(map[string]*task)}
+	if seed != nil {
+		var key [32]byte
+		binary.LittleEndian.PutUint64(key[:], *seed)
+		st.rng = rand.NewChaCha8(key)
+	}
+	if onlyTasks != nil {
+		st.onlyTasks = make(map[string]bool, len(onlyTasks))
+		for _, id := range onlyTasks {
+			st.onlyTasks[canonicalID(id)] = true
+		}
+	}
+	return st
+}
+
+// newID returns a fresh random (version 4) UUID.
+func (st *store) newID() string {
+	if st.rng == nil {
+		return uuid.NewString()
+	}
+	st.idMu.Lock()
+	defer st.idMu.Unlock()
+	id, err := uuid.NewRandomFromReader(st.rng)
+	if err != nil { // ChaCha8.Read never fails
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
+var errDuplicateID = errors.New("execution ID already in use")
+
+// add stores a new execution of taskID following tl, reporting version
+// ("" for the timeline's). An empty execID gets a fresh one. The execution
+// starts now, taken under the lock, so a task's list is in order of creation.
+func (st *store) add(taskID, execID string, tl *timeline, version string) (*execution, error) {
+	taskID = canonicalID(taskID)
+	if execID == "" {
+		execID = st.newID()
+	}
+	if version == "" {
+		version = tl.version
+	}
+	e := &execution{
+		id:            canonicalID(execID),
+		taskID:        taskID,
+		taskVersionID: taskVersionID(taskID, version),
+		version:       version,
+		tl:            tl,
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	e.created = time.Now()
+	if _, dup := st.execs[e.id]; dup {
+		return nil, fmt.Errorf("add execution %s: %w", e.id, errDuplicateID)
+	}
+	st.execs[e.id] = e
+	t := st.tasks[taskID]
+	if t == nil {
+		t = &task{}
+		st.tasks[taskID] = t
+	}
+	t.execs = append(t.execs, e)
+	return e, nil
+}
+
+// get returns the execution execID of taskID, or nil.
+func (st *store) get(taskID, execID string) *execution {
+	st.mu.RLock()
+	e := st.execs[canonicalID(execID)]
+	st.mu.RUnlock()
+	if e == nil || e.taskID != canonicalID(taskID) {
+		return nil
+	}
+	return e
+}
+
+// byID returns the execution execID of any task, or nil.
+func (st *store) byID(execID string) *execution {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return st.execs[canonicalID(execID)]
+}
+
+// list returns taskID's executions, oldest first, and false for a task the
+// server does not know. The slice must not be changed.
+func (st *store) list(taskID string) ([]*execution, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	t := st.tasks[canonicalID(taskID)]
+	if t == nil {
+		return nil, false
+	}
+	return t.execs[:len(t.execs):len(t.execs)], true
+}
+
+// accepts reports whether POST /v1/task/run may start taskID.
+func (st *store) accepts(taskID string) bool {
+	if st.onlyTasks == nil {
+		return true
+	}
+	taskID = canonicalID(taskID)
+	st.mu.RLock()
+	_, known := st.tasks[taskID]
+	st.mu.RUnlock()
+	return known || st.onlyTasks[taskID]
+}
+
+// taskVersionID is a stable ID for a task's version: the same task and
+// version always get the same one.
+func taskVersionID(taskID, version string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("anchortest:"+taskID+"@"+version)).String()
+}
+
+// canonicalID lower-cases an ID, allocating only when it has upper case.
+func canonicalID(id string) string {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(id)
+		}
+	}
+	return id
+}
+
+// validID reports whether id is a UUID in its canonical 36-character form.
+func validID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(id)
+	return err == nil
+}

@@ -1,0 +1,310 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/client/anchortest"
+)
+
+const taskID = "550e8400-e29b-41d4-a716-446655440000"
+
+func noJitter() float64 { return 0 }
+
+// gaps returns the time between consecutive requests the server saw.
+func gaps(reqs []anchortest.Request) []time.Duration {
+	var out []time.Duration
+	for i := 1; i < len(reqs); i++ {
+		out = append(out, reqs[i].Time.Sub(reqs[i-1].Time))
+	}
+	return out
+}
+
+func equalDurations(a, b []time.Duration) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRetriesAgainstFake runs GetExecution against the in-memory fake with
+// scripted faults, in fake time, and checks the exact retry schedule, the
+// bound on attempts and the outcome.
+func TestRetriesAgainstFake(t *testing.T) {
+	hdr := func(kv ...string) http.Header {
+		h := http.Header{}
+		for i := 0; i < len(kv); i += 2 {
+			h.Set(kv[i], kv[i+1])
+		}
+		return h
+	}
+	tests := []struct {
+		name     string
+		faults   []anchortest.Fault
+		opts     []client.Option
+		wantErr  error // nil for success; else errors.Is target
+		wantText string
+		wantGaps []time.Duration
+	}{
+		{
+			name:     "two 503s then success: own backoff 0.5 s, 1 s",
+			faults:   []anchortest.Fault{{ToRequest: 2, Status: 503}},
+			wantGaps: []time.Duration{500 * time.Millisecond, time.Second},
+		},
+		{
+			name:     "429 with Retry-After seconds",
+			faults:   []anchortest.Fault{{ToRequest: 1, Status: 429, Header: hdr("Retry-After", "2")}},
+			wantGaps: []time.Duration{2 * time.Second},
+		},
+		{
+			name:     "retry-after-ms wins over Retry-After",
+			faults:   []anchortest.Fault{{ToRequest: 1, Status: 429, Header: hdr("Retry-After-Ms", "1500", "Retry-After", "9")}},
+			wantGaps: []time.Duration{1500 * time.Millisecond},
+		},
+		{
+			name:     "Retry-After as an HTTP date",
+			faults:   []anchortest.Fault{{ToRequest: 1, Status: 503, RetryAfterDate: 7 * time.Second}},
+			wantGaps: []time.Duration{7 * time.Second},
+		},
+		{
+			name:     "a server wait over 60 s is replaced by own backoff",
+			faults:   []anchortest.Fault{{ToRequest: 1, Status: 503, Header: hdr("Retry-After", "120")}},
+			wantGaps: []time.Duration{500 * time.Millisecond},
+		},
+		{
+			name:     "bound held: three attempts, then the last error",
+			faults:   []anchortest.Fault{{Status: 500}},
+			wantText: "gave up after 3 attempts: API answered 500",
+			wantGaps: []time.Duration{500 * time.Millisecond, time.Second},
+		},
+		{
+			name:     "x-should-retry false on a 503 is not retried",
+			faults:   []anchortest.Fault{{Status: 503, Header: hdr("X-Should-Retry", "false")}},
+			wantText: "API answered 503",
+			wantGaps: nil,
+		},
+		{
+			name:     "x-should-retry true on a 400 is retried",
+			faults:   []anchortest.Fault{{ToRequest: 1, Status: 400, Header: hdr("X-Should-Retry", "true")}},
+			wantGaps: []time.Duration{500 * time.Millisecond},
+		},
+		{
+			name:     "404 is not retried",
+			faults:   []anchortest.Fault{{Status: 404}},
+			wantErr:  client.ErrNotFound,
+			wantGaps: nil,
+		},
+		{
+			name:     "dropped connection is retried",
+			faults:   []anchortest.Fault{{ToRequest: 1, Drop: anchortest.DropConnection}},
+			wantGaps: []time.Duration{500 * time.Millisecond},
+		},
+		{
+			name:     "connection dropped mid-body is retried",
+			faults:   []anchortest.Fault{{ToRequest: 1, Drop: anchortest.DropMidBody}},
+			wantGaps: []time.Duration{500 * time.Millisecond},
+		},
+		{
+			name:     "garbled 200 is retried",
+			faults:   []anchortest.Fault{{ToRequest: 2, Body: anchortest.HTMLBody()}},
+			wantGaps: []time.Duration{500 * time.Millisecond, time.Second},
+		},
+		{
+			name:     "a hung attempt times out and is retried",
+			faults:   []anchortest.Fault{{ToRequest: 1, Delay: time.Hour}},
+			opts:     []client.Option{client.WithRequestTimeout(15 * time.Second)},
+			wantGaps: []time.Duration{15*time.Second + 500*time.Millisecond},
+		},
+		{
+			name:     "a body over the cap is not retried",
+			faults:   []anchortest.Fault{{Body: anchortest.HugeOutput(2 << 20)}},
+			opts:     []client.Option{client.WithMaxBodySize(1 << 20)},
+			wantErr:  client.ErrBodyTooLarge,
+			wantGaps: nil,
+		},
+		{
+			name:     "no retries when MaxRetries is 0",
+			faults:   []anchortest.Fault{{Status: 502}},
+			opts:     []client.Option{client.WithMaxRetries(0)},
+			wantText: "API answered 502",
+			wantGaps: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := anchortest.NewInMemoryServer()
+				defer s.Close()
+				exec := s.AddExecution(taskID, anchortest.Script{
+					Steps:  []anchortest.Step{{At: 0, Status: client.StatusRunning}},
+					Faults: tt.faults,
+				})
+				c := s.Client(append([]client.Option{client.WithRandom(noJitter)}, tt.opts...)...)
+				got, err := c.GetExecution(context.Background(), taskID, exec)
+				switch {
+				case tt.wantText != "":
+					if err == nil || !strings.Contains(err.Error(), tt.wantText) {
+						t.Fatalf("got %v, want an error containing %q", err, tt.wantText)
+					}
+				case tt.wantErr != nil:
+					if !errors.Is(err, tt.wantErr) {
+						t.Fatalf("got %v, want %v", err, tt.wantErr)
+					}
+				default:
+					if err != nil || got.Status != client.StatusRunning {
+						t.Fatalf("got %+v, %v; want the running execution", got, err)
+					}
+				}
+				if err != nil && strings.Contains(err.Error(), s.APIKey()) {
+					t.Errorf("error %q contains the API key", err)
+				}
+				if g := gaps(s.RequestsFor(exec)); !equalDurations(g, tt.wantGaps) {
+					t.Errorf("gaps between requests = %v, want %v", g, tt.wantGaps)
+				}
+			})
+		})
+	}
+}
+
+// TestCancelStopsRetrySleep checks that a ctx ending in the middle of a
+// retry wait ends the call at that moment, not when the wait would have.
+func TestCancelStopsRetrySleep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		exec := s.AddExecution(taskID, anchortest.Script{Faults: []anchortest.Fault{
+			{Status: 429, Header: http.Header{"Retry-After": {"30"}}},
+		}})
+		c := s.Client()
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			time.Sleep(time.Second)
+			cancel()
+		}()
+		start := time.Now()
+		_, err := c.GetExecution(ctx, taskID, exec)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+		if took := time.Since(start); took != time.Second {
+			t.Errorf("returned after %v, want 1s (when ctx was cancelled)", took)
+		}
+		if n := len(s.RequestsFor(exec)); n != 1 {
+			t.Errorf("sent %d requests, want 1", n)
+		}
+	})
+}
+
+// TestCancelStopsRequest checks that a ctx ending while a request hangs ends
+// the call at once.
+func TestCancelStopsRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		exec := s.AddExecution(taskID, anchortest.Script{Faults: []anchortest.Fault{{Delay: time.Hour}}})
+		c := s.Client()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := c.GetExecution(ctx, taskID, exec)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want context.DeadlineExceeded", err)
+		}
+		if took := time.Since(start); took != 3*time.Second {
+			t.Errorf("returned after %v, want 3s", took)
+		}
+	})
+}
+
+// TestRunTaskRetries checks that a run, which is not idempotent, is retried
+// only when it cannot have started.
+func TestRunTaskRetries(t *testing.T) {
+	tests := []struct {
+		name      string
+		fault     anchortest.Fault
+		wantOK    bool
+		wantCalls int
+	}{
+		{"503 is not retried: the run may have started", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Status: 503}, false, 1},
+		{"dropped connection is not retried", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Drop: anchortest.DropConnection}, false, 1},
+		{"429 is retried", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Status: 429}, true, 2},
+		{"x-should-retry true is retried", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Status: 500, Header: http.Header{"X-Should-Retry": {"true"}}}, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := anchortest.NewInMemoryServer(anchortest.WithFaults(tt.fault))
+				defer s.Close()
+				res, err := s.Client().RunTask(context.Background(), client.RunTaskRequest{TaskID: taskID, Async: true})
+				if tt.wantOK != (err == nil) {
+					t.Fatalf("got %+v, %v; want success %v", res, err, tt.wantOK)
+				}
+				if n := len(s.Requests()); n != tt.wantCalls {
+					t.Errorf("sent %d requests, want %d", n, tt.wantCalls)
+				}
+			})
+		})
+	}
+}
+
+// TestWrongKey checks that a refused key is ErrUnauthorized, not retried, and
+// not shown.
+func TestWrongKey(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		exec := s.AddExecution(taskID, anchortest.Always(client.StatusRunning))
+		const wrong = "sk-wrong-key-0f1e2d3c4b5a"
+		c, err := client.New(wrong, client.WithBaseURL(s.URL), client.WithHTTPClient(s.HTTPClient()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GetExecution(context.Background(), taskID, exec)
+		if !errors.Is(err, client.ErrUnauthorized) {
+			t.Fatalf("got %v, want ErrUnauthorized", err)
+		}
+		if strings.Contains(err.Error(), wrong) || strings.Contains(err.Error(), s.APIKey()) {
+			t.Errorf("error %q shows a key", err)
+		}
+		if n := len(s.Requests()); n != 1 {
+			t.Errorf("sent %d requests, want 1", n)
+		}
+	})
+}
+
+// TestEndpointsAgainstFake runs the three calls for real against the fake.
+func TestEndpointsAgainstFake(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer(anchortest.WithTemplate(anchortest.Succeed(time.Second, 5*time.Second, "ok")))
+		defer s.Close()
+		c := s.Client()
+		ctx := context.Background()
+		run, err := c.RunTask(ctx, client.RunTaskRequest{TaskID: taskID, Async: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Second)
+		e, err := c.GetExecution(ctx, taskID, run.ExecutionResultID)
+		if err != nil || e.Status != client.StatusSuccess || e.Output == nil || *e.Output != "ok" {
+			t.Fatalf("got %+v, %v; want success with output ok", e, err)
+		}
+		if d, ok := e.Duration(); !ok || d != 5*time.Second {
+			t.Errorf("Duration() = %v, %v; want 5s", d, ok)
+		}
+		page, err := c.ListExecutions(ctx, taskID, client.ListOptions{Status: client.StatusSuccess})
+		if err != nil || len(page.Results) != 1 || page.Results[0].ID != run.ExecutionResultID || page.Pagination.Total != 1 {
+			t.Fatalf("got %+v, %v; want the one execution", page, err)
+		}
+	})
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/anchorwait/anchorwait/client/anchortest"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // the server could not start
+	exitUsage = 2 // bad flags or no API key
+)
+
+// run is the whole command: it parses args, serves until ctx ends, and
+// returns the exit status. getenv looks up environment variables.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	cfg, err := parseArgs(args, stderr, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "anchor-fake: %v\n", err)
+		fmt.Fprintln(stderr, "Run 'anchor-fake -h' for usage.")
+		return exitUsage
+	}
+	opts := []anchortest.Option{anchortest.WithAPIKey(cfg.apiKey), anchortest.WithTemplate(cfg.template)}
+	if cfg.seed != nil {
+		opts = append(opts, anchortest.WithSeed(*cfg.seed))
+	}
+	var logger *slog.Logger
+	if cfg.verbose {
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+		opts = append(opts, anchortest.WithLogger(logger))
+	}
+	s, err := anchortest.Listen(cfg.addr, opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "anchor-fake: %v\n", err)
+		return exitError
+	}
+	defer s.Close()
+	fmt.Fprintln(stdout, s.URL)
+	if logger != nil {
+		logger.Info("serving the fake Anchor Browser API", "url", s.URL, "status", cfg.status, "queued", cfg.queued, "running", cfg.running)
+	}
+	<-ctx.Done()
+	if logger != nil {
+		logger.Info("stopping")
+	}
+	return exitOK
+}
