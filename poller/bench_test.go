@@ -1,0 +1,155 @@
+package poller_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// countdownGetter answers "running" until its budget of polls is spent, then
+// "success", from preallocated executions: it costs next to nothing, so a
+// benchmark measures the poller alone.
+type countdownGetter struct {
+	left             atomic.Int64
+	running, success *client.Execution
+}
+
+func (g *countdownGetter) GetExecution(context.Context, string, string) (*client.Execution, error) {
+	if g.left.Add(-1) > 0 {
+		return g.running, nil
+	}
+	return g.success, nil
+}
+
+// BenchmarkWait measures the poller's own cost per poll: one op is one poll
+// of a single long wait. The schedule is shrunk to 1ns so real timers fire at
+// once; the getter is free.
+func BenchmarkWait(b *testing.B) {
+	for _, observed := range []bool{false, true} {
+		b.Run(fmt.Sprintf("observed=%v", observed), func(b *testing.B) {
+			g := &countdownGetter{running: &client.Execution{Status: client.StatusRunning}, success: &client.Execution{Status: client.StatusSuccess}}
+			g.left.Store(int64(b.N))
+			opts := []poller.Option{poller.WithInitialInterval(time.Nanosecond), poller.WithMaxInterval(time.Nanosecond)}
+			var updates int
+			if observed {
+				opts = append(opts, poller.WithOnUpdate(func(poller.Update) { updates++ }))
+			}
+			p := newPoller(b, g, opts...)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if _, err := p.Wait(context.Background(), "t1", "e1"); err != nil {
+				b.Fatal(err)
+			}
+			if observed && updates != b.N+1 {
+				b.Fatalf("%d updates for %d polls, want one per poll and one at the end", updates, b.N)
+			}
+		})
+	}
+}
+
+// inBubble runs f in a synctest bubble from a benchmark, through a test of
+// its own, as synctest.Test needs a *testing.T.
+func inBubble(b *testing.B, f func(t *testing.T)) {
+	b.Helper()
+	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil },
+		[]testing.InternalTest{{Name: b.Name(), F: func(t *testing.T) { synctest.Test(t, f) }}})
+	if !ok {
+		b.Fatal("the run in the synctest bubble failed")
+	}
+}
+
+// hourGetter serves n executions that finish at random over an hour of fake
+// time, from preallocated executions, after a fixed latency.
+type hourGetter struct {
+	start            time.Time
+	latency          time.Duration
+	finish           map[string]time.Duration
+	running, success *client.Execution
+	polls            atomic.Int64
+}
+
+func (g *hourGetter) GetExecution(ctx context.Context, _, execID string) (*client.Execution, error) {
+	g.polls.Add(1)
+	if g.latency > 0 {
+		time.Sleep(g.latency)
+	}
+	if time.Since(g.start) >= g.finish[execID] {
+		return g.success, nil
+	}
+	return g.running, nil
+}
+
+// BenchmarkWaitAll10k waits for 10,000 executions that finish at random over
+// an hour of fake time. One op is the whole hour. It reports the real time
+// per op, the polls made, the peak heap in use, and the heap plus goroutine
+// stacks per execution while all of them are waiting.
+func BenchmarkWaitAll10k(b *testing.B) {
+	for _, latency := range []time.Duration{0, 5 * time.Millisecond} {
+		b.Run(fmt.Sprintf("latency=%v", latency), func(b *testing.B) {
+			const n = 10_000
+			var polls int64
+			var peakHeap, perExec, stackPerExec float64
+			for b.Loop() {
+				inBubble(b, func(t *testing.T) {
+					rnd := rand.New(rand.NewPCG(42, 1))
+					g := &hourGetter{start: time.Now(), latency: latency, finish: make(map[string]time.Duration, n),
+						running: &client.Execution{Status: client.StatusRunning}, success: &client.Execution{Status: client.StatusSuccess}}
+					refs := make([]poller.Ref, n)
+					for i := range refs {
+						id := fmt.Sprintf("exec-%05d", i)
+						g.finish[id] = 15*time.Second + time.Duration(rnd.Int64N(int64(time.Hour-15*time.Second)))
+						refs[i] = poller.Ref{TaskID: "task", ExecutionID: id}
+					}
+					p := newPoller(t, g, poller.WithRand(rand.New(rand.NewPCG(7, 7)).Float64))
+
+					var base runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&base)
+					ctx, cancel := context.WithCancel(t.Context())
+					defer cancel()
+					var peak uint64
+					sampled := make(chan struct{})
+					go func() { // samples the heap every fake 10s
+						defer close(sampled)
+						var ms runtime.MemStats
+						for i := 0; ; i++ {
+							runtime.ReadMemStats(&ms)
+							peak = max(peak, ms.HeapInuse)
+							if i == 1 { // at 10s: the first round of polls is over, nothing has finished
+								runtime.GC()
+								runtime.ReadMemStats(&ms)
+								perExec = float64(ms.HeapInuse+ms.StackInuse-base.HeapInuse-base.StackInuse) / n
+								stackPerExec = float64(ms.StackInuse-base.StackInuse) / n
+							}
+							select {
+							case <-ctx.Done():
+								return
+							case <-time.After(10 * time.Second):
+							}
+						}
+					}()
+					res, err := p.WaitAll(ctx, refs)
+					cancel()
+					<-sampled
+					if err != nil || len(res) != n {
+						t.Fatalf("WaitAll: %d results, %v", len(res), err)
+					}
+					polls = g.polls.Load()
+					peakHeap = float64(peak)
+				})
+			}
+			b.ReportMetric(float64(polls), "polls/op")
+			b.ReportMetric(peakHeap/(1<<20), "peak-heap-MB")
+			b.ReportMetric(perExec, "B/waiting-exec")
+			b.ReportMetric(stackPerExec, "stack-B/waiting-exec")
+		})
+	}
+}

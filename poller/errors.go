@@ -1,0 +1,50 @@
+package poller
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/anchorwait/anchorwait/client"
+)
+
+// ErrUnsuccessful matches, with errors.Is, the error of a wait whose
+// execution ended failure, timeout or cancelled. errors.As with an
+// *UnsuccessfulError gives its status and error message.
+var ErrUnsuccessful = errors.New("execution did not succeed")
+
+// ErrFailFast is the cause (context.Cause) of the cancellation that
+// WithFailFast applies to the other waits of a WaitAll once one of them has
+// failed. Their errors match both context.Canceled and ErrFailFast.
+var ErrFailFast = errors.New("stopped early: another execution did not succeed")
+
+// UnsuccessfulError is the error of a wait whose execution reached a terminal
+// status other than success. It matches ErrUnsuccessful with errors.Is.
+type UnsuccessfulError struct {
+	TaskID       string
+	ExecutionID  string
+	Status       client.Status // failure, timeout or cancelled
+	ErrorMessage string        // the execution's errorMessage, "" when null
+	// Execution is the execution as last polled.
+	Execution *client.Execution
+}
+
+func newUnsuccessful(ref Ref, exec *client.Execution) *UnsuccessfulError {
+	e := &UnsuccessfulError{TaskID: ref.TaskID, ExecutionID: ref.ExecutionID, Status: exec.Status, Execution: exec}
+	if exec.ErrorMessage != nil {
+		e.ErrorMessage = *exec.ErrorMessage
+	}
+	return e
+}
+
+// Error returns "execution ID ended STATUS", followed by ": MESSAGE" when the
+// execution has an error message.
+func (e *UnsuccessfulError) Error() string {
+	msg := fmt.Sprintf("execution %s ended %s", e.ExecutionID, e.Status)
+	if e.ErrorMessage != "" {
+		msg += ": " + e.ErrorMessage
+	}
+	return msg
+}
+
+// Is reports whether target is ErrUnsuccessful.
+func (e *UnsuccessfulError) Is(target error) bool { return target == ErrUnsuccessful }

@@ -1,0 +1,69 @@
+package poller_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client/anchortest"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+func ExamplePolicy_Interval() {
+	p := poller.DefaultPolicy()
+	var intervals []time.Duration
+	for n := 1; n <= 11; n++ {
+		intervals = append(intervals, p.Interval(n))
+	}
+	fmt.Println(intervals)
+	// Each delay is then spread by ±20%: r=0 shortens it, r near 1 lengthens it.
+	fmt.Println(p.Delay(11, 0), p.Delay(11, 0.5), p.Delay(11, 0.999))
+	// Output:
+	// [1s 1.5s 2.25s 3.375s 5.0625s 7.59375s 11.390625s 17.0859375s 25.62890625s 30s 30s]
+	// 24s 30s 35.988s
+}
+
+func ExampleNextPoll() {
+	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	deadline := start.Add(time.Minute) // the last poll may land at 59s
+	now := start.Add(50 * time.Second)
+
+	wait, ok := poller.NextPoll(now, 5*time.Second, 0, start, deadline)
+	fmt.Println(wait, ok) // lands before the last slot: as scheduled
+	wait, ok = poller.NextPoll(now, 30*time.Second, 0, start, deadline)
+	fmt.Println(wait, ok) // would cross the deadline: moved to 59s
+	wait, ok = poller.NextPoll(now, 5*time.Second, 20*time.Second, start, deadline)
+	fmt.Println(wait, ok) // the server's Retry-After forbids any poll before the deadline
+	// Output:
+	// 5s true
+	// 9s true
+	// 0s false
+}
+
+func ExamplePoller_WaitAll() {
+	const task = "3f1c0b1e-6a0d-4c6e-9a55-2f4f1b7d9c10"
+	fake := anchortest.NewInMemoryServer()
+	defer fake.Close()
+	refs := []poller.Ref{
+		{TaskID: task, ExecutionID: fake.AddExecution(task, anchortest.Succeed(0, 50*time.Millisecond, "ok"))},
+		{TaskID: task, ExecutionID: fake.AddExecution(task, anchortest.Fail(0, 0, "captcha wall"))},
+	}
+
+	p, err := poller.New(fake.Client(), // any Getter: here a client of the fake API
+		poller.WithInitialInterval(20*time.Millisecond),
+		poller.WithConcurrency(4),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	results, err := p.WaitAll(context.Background(), refs)
+	for i, r := range results {
+		fmt.Println(i, r.Status(), r.Err != nil)
+	}
+	fmt.Println(err != nil)
+	// Output:
+	// 0 success false
+	// 1 failure true
+	// true
+}

@@ -1,0 +1,169 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+
+	"github.com/anchorwait/anchorwait/client"
+)
+
+// Getter fetches one execution. *client.Client implements it.
+//
+// Its errors are classified with the client package: errors.Is with
+// client.ErrNotFound for a 404, client.IsTransient for failures worth
+// retrying later, client.RetryAfterOf for a wait the server asked for.
+// Any other error ends the wait at once. A Getter used by WaitAll, or by
+// several concurrent Waits, must be safe for concurrent use.
+type Getter interface {
+	GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error)
+}
+
+// Poller waits for executions to finish by polling a Getter. Create one with
+// New. It is safe for concurrent use: all the waits it runs share its bound
+// on requests in flight, its rate limit, and its pause after a 429: when any
+// wait gets a 429, no wait sends a request before the Retry-After it carried
+// has passed (or, without one, the policy's initial interval); any other error
+// with a Retry-After pauses them the same way.
+type Poller struct {
+	getter  Getter
+	cfg     config
+	sem     *semaphore.Weighted
+	limiter *rate.Limiter // nil: no rate limit
+
+	randMu sync.Mutex
+	// pauseUntil is a time, in Unix nanoseconds, before which no wait sends
+	// a request: set by a 429 or a Retry-After; 0 when none was seen.
+	pauseUntil atomic.Int64
+	// warned holds the undocumented statuses already logged at Warn.
+	warned sync.Map
+}
+
+// New returns a Poller that polls g, configured by opts. Without options it
+// uses DefaultPolicy, DefaultNotFoundGrace, DefaultTransientLimit and
+// DefaultConcurrency, with no rate limit, no callback and no logging.
+//
+// It returns an error naming the bad value and what is expected when an
+// option is out of range (say, a negative interval or a jitter of 1), or
+// when g is nil.
+func New(g Getter, opts ...Option) (*Poller, error) {
+	if g == nil {
+		return nil, errors.New("poller: Getter must not be nil")
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("poller: %w", err)
+	}
+	p := &Poller{getter: g, cfg: cfg, sem: semaphore.NewWeighted(int64(cfg.concurrency))}
+	if cfg.rate > 0 {
+		p.limiter = rate.NewLimiter(rate.Limit(cfg.rate), 1)
+	}
+	return p, nil
+}
+
+// Policy returns the poll schedule p uses.
+func (p *Poller) Policy() Policy { return p.cfg.policy }
+
+// Wait polls execution execID of task taskID until it reaches a terminal
+// status or ctx ends. The first poll is made at once, the next ones on the
+// Policy's schedule. If ctx has a deadline that the next delay would cross,
+// one last poll is made just before it (see NextPoll).
+//
+// Outcomes:
+//   - success: the execution and nil.
+//   - failure, timeout or cancelled: the execution and an
+//     *UnsuccessfulError, which matches ErrUnsuccessful.
+//   - ctx ended: the execution as last seen (nil if none) and an error
+//     matching ctx.Err() (and context.Cause(ctx)) that names the last status.
+//   - the API could not report it: the last execution seen (or nil) and an
+//     error wrapping the Getter's, such as client.ErrUnauthorized, or
+//     client.ErrNotFound once the not-found grace has passed, or the last
+//     transient error once they have lasted past the transient limit.
+//
+// A Retry-After from the server is never undercut. An undocumented status
+// is taken as not finished: the wait goes on and reports it through OnUpdate
+// and the logger.
+func (p *Poller) Wait(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+	w := waiter{p: p, ref: Ref{TaskID: taskID, ExecutionID: execID}}
+	return w.run(ctx)
+}
+
+// random returns the next random number for jitter.
+func (p *Poller) random() float64 {
+	if !p.cfg.randSet {
+		return rand.Float64()
+	}
+	p.randMu.Lock()
+	defer p.randMu.Unlock()
+	return p.cfg.rand()
+}
+
+// pauseAll makes every wait of p hold its next request until t.
+func (p *Poller) pauseAll(t time.Time) {
+	n := t.UnixNano()
+	for {
+		old := p.pauseUntil.Load()
+		if old >= n || p.pauseUntil.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// get makes one request for ref once p's shared limits allow it: after any
+// pause, within the rate limit and under the bound on requests in flight.
+// sent reports whether the Getter was called; when it was not, err is the
+// reason (the context ended).
+func (p *Poller) get(ctx context.Context, ref Ref, timer *time.Timer) (exec *client.Execution, sent bool, err error) {
+	for {
+		until := p.pauseUntil.Load()
+		d := time.Duration(until - time.Now().UnixNano())
+		if until == 0 || d <= 0 {
+			break
+		}
+		if err := sleep(ctx, timer, d); err != nil {
+			return nil, false, err
+		}
+	}
+	if p.limiter != nil {
+		if err := p.limiter.Wait(ctx); err != nil {
+			// The limiter refuses a wait that would outlast the deadline:
+			// no request can be sent before the context ends.
+			if ctx.Done() == nil {
+				return nil, false, err
+			}
+			<-ctx.Done()
+			return nil, false, ctx.Err()
+		}
+	}
+	if err := p.sem.Acquire(ctx, 1); err != nil {
+		return nil, false, err
+	}
+	defer p.sem.Release(1)
+	exec, err = p.getter.GetExecution(ctx, ref.TaskID, ref.ExecutionID)
+	return exec, true, err
+}
+
+// sleep waits for d on timer, which must be stopped or expired, or until ctx
+// ends. It leaves timer stopped or expired.
+func sleep(ctx context.Context, timer *time.Timer, d time.Duration) error {
+	timer.Reset(d)
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		timer.Stop()
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,223 @@
+package poller_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+func newPoller(t testing.TB, g poller.Getter, opts ...poller.Option) *poller.Poller {
+	t.Helper()
+	p, err := poller.New(g, opts...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return p
+}
+
+// equalTimes reports the first difference between got and want.
+func equalTimes(t *testing.T, what string, got, want []time.Duration) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: got %d polls %v, want %d %v", what, len(got), got, len(want), want)
+		return
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("%s: poll %d at %v, want %v (all: %v)", what, i+1, got[i], want[i], got)
+			return
+		}
+	}
+}
+
+func TestScheduleWithoutJitter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(0)
+		f.add("e1", runningThen(80*time.Second, client.StatusSuccess)...)
+		p := newPoller(t, f, poller.WithRand(half))
+		exec, err := p.Wait(t.Context(), "t1", "e1")
+		if err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+		if exec.Status != client.StatusSuccess {
+			t.Errorf("status %q, want success", exec.Status)
+		}
+		// 1s, then x1.5 each time: 1, 1.5, 2.25, ... 25.6, capped at 30.
+		want := []time.Duration{0, secs(1), secs(2.5), secs(4.75), secs(8.125), secs(13.1875),
+			secs(20.78125), secs(32.171875), secs(49.2578125), secs(74.88671875), secs(104.88671875)}
+		equalTimes(t, "poll times", f.callTimes("e1"), want)
+	})
+}
+
+// seededTimes is the schedule the default policy gives for the random
+// numbers of rnd, computed here from the documented formula.
+func seededTimes(rnd *rand.Rand, n int) []time.Duration {
+	times := []time.Duration{0}
+	interval := time.Second
+	for len(times) < n {
+		r := rnd.Float64()
+		d := time.Duration(float64(interval) * (1 + 0.2*(2*r-1)))
+		times = append(times, times[len(times)-1]+d)
+		interval = min(time.Duration(float64(interval)*1.5), 30*time.Second)
+	}
+	return times
+}
+
+func TestScheduleFixedSeed(t *testing.T) {
+	var first []time.Duration
+	for run := range 2 {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFake(0)
+			f.add("e1", runningThen(10*time.Minute, client.StatusSuccess)...)
+			p := newPoller(t, f, poller.WithRand(rand.New(rand.NewPCG(1, 2)).Float64))
+			if _, err := p.Wait(t.Context(), "t1", "e1"); err != nil {
+				t.Fatalf("Wait: %v", err)
+			}
+			got := f.callTimes("e1")
+			want := seededTimes(rand.New(rand.NewPCG(1, 2)), len(got))
+			equalTimes(t, "seeded poll times", got, want)
+			if last := got[len(got)-1]; last < 10*time.Minute || last > 10*time.Minute+36*time.Second {
+				t.Errorf("last poll at %v, want within 36s after 10m", last)
+			}
+			if run == 0 {
+				first = got
+			} else {
+				equalTimes(t, "second run with the same seed", got, first)
+			}
+		})
+	}
+}
+
+func TestScheduleJitterAndCap(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3, 4, 5} {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFake(0)
+			f.add("e1", runningThen(time.Hour, client.StatusSuccess)...)
+			p := newPoller(t, f, poller.WithRand(rand.New(rand.NewPCG(seed, 0)).Float64))
+			if _, err := p.Wait(t.Context(), "t1", "e1"); err != nil {
+				t.Fatalf("Wait: %v", err)
+			}
+			got := f.callTimes("e1")
+			pol := poller.DefaultPolicy()
+			for i := 1; i < len(got); i++ {
+				gap, base := got[i]-got[i-1], pol.Interval(i)
+				lo, hi := time.Duration(float64(base)*0.8), time.Duration(float64(base)*1.2)
+				if gap < lo || gap >= hi {
+					t.Fatalf("seed %d: gap before poll %d is %v, want in [%v, %v)", seed, i+1, gap, lo, hi)
+				}
+				if gap >= 36*time.Second {
+					t.Fatalf("seed %d: gap %v is not under the cap 30s+20%%", seed, gap)
+				}
+			}
+			if n := len(got); n < 3600/36 || n > 3600/24+10 {
+				t.Errorf("seed %d: %d polls in an hour, want between %d and %d", seed, n, 3600/36, 3600/24+10)
+			}
+		})
+	}
+}
+
+func TestFinalPollBeforeDeadline(t *testing.T) {
+	// Without jitter the polls fall at 0, 1, 2.5, ... 32.17, 49.26; the next
+	// one would be at 74.9s, past a 60s deadline, so the last poll is made
+	// at 59s (the deadline less a 1s margin).
+	wantTimes := []time.Duration{0, secs(1), secs(2.5), secs(4.75), secs(8.125), secs(13.1875),
+		secs(20.78125), secs(32.171875), secs(49.2578125), secs(59)}
+	tests := []struct {
+		name     string
+		finishAt time.Duration
+		wantErr  error
+	}{
+		{"finished in the final stretch", 55 * time.Second, nil},
+		{"finished after the final poll", secs(59.5), context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(0)
+				f.add("e1", runningThen(tt.finishAt, client.StatusSuccess)...)
+				p := newPoller(t, f, poller.WithRand(half))
+				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+				defer cancel()
+				start := time.Now()
+				exec, err := p.Wait(ctx, "t1", "e1")
+				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+					t.Fatalf("Wait error = %v, want %v", err, tt.wantErr)
+				}
+				equalTimes(t, "poll times", f.callTimes("e1"), wantTimes)
+				wantEnd, wantStatus := secs(59), client.StatusSuccess
+				if tt.wantErr != nil {
+					wantEnd, wantStatus = time.Minute, client.StatusRunning
+				}
+				if got := time.Since(start); got != wantEnd {
+					t.Errorf("Wait returned after %v, want %v", got, wantEnd)
+				}
+				if exec == nil || exec.Status != wantStatus {
+					t.Errorf("execution %+v, want status %s", exec, wantStatus)
+				}
+			})
+		})
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(0)
+		f.add("e1",
+			step{at: 0, status: client.StatusRunning},
+			step{at: secs(1), err: apiError(429, 20*time.Second)},      // poll 2
+			step{at: secs(21), status: client.StatusRunning},           // polls 3, 4
+			step{at: secs(23.5), err: apiError(503, time.Millisecond)}, // poll 5: shorter than the schedule
+			step{at: secs(25), status: client.StatusRunning},           //
+			step{at: secs(26.5), status: client.StatusSuccess},         // poll 6
+		)
+		var next []time.Duration
+		p := newPoller(t, f, poller.WithRand(half), poller.WithOnUpdate(func(u poller.Update) {
+			if u.Kind != poller.UpdateDone {
+				next = append(next, u.NextDelay)
+			}
+		}))
+		if _, err := p.Wait(t.Context(), "t1", "e1"); err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+		// 0, 1 (429: wait 20s, not 1.5s), 21, 21+2.25, then 23.25+3.375 as the
+		// 1ms Retry-After is shorter than the schedule.
+		want := []time.Duration{0, secs(1), secs(21), secs(23.25), secs(26.625)}
+		equalTimes(t, "poll times", f.callTimes("e1"), want)
+		equalTimes(t, "announced delays", next, []time.Duration{secs(1), secs(20), secs(2.25), secs(3.375), 0})
+	})
+}
+
+func TestHourLongExecution(t *testing.T) {
+	realStart := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(0)
+		f.add("e1",
+			step{at: 0, status: client.StatusQueued},
+			step{at: 2 * time.Minute, status: client.StatusRunning},
+			step{at: time.Hour, status: client.StatusSuccess})
+		p := newPoller(t, f)
+		start := time.Now()
+		exec, err := p.Wait(t.Context(), "t1", "e1")
+		if err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+		if exec.Status != client.StatusSuccess {
+			t.Errorf("status %q, want success", exec.Status)
+		}
+		if got := time.Since(start); got < time.Hour || got > time.Hour+36*time.Second {
+			t.Errorf("waited %v of fake time, want between 1h and 1h36s", got)
+		}
+		if n := len(f.callTimes("e1")); n > 160 {
+			t.Errorf("%d polls for an hour, want at most 160", n)
+		}
+	})
+	if real := time.Since(realStart); real > 5*time.Second {
+		t.Errorf("an hour of fake time took %v of real time, want well under 5s", real)
+	}
+}
