@@ -1,0 +1,109 @@
+package anchorwait_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/anchorwait/anchorwait"
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/client/anchortest"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// exampleTask is the ID of the task the examples wait on.
+const exampleTask = "3f1c0b1e-6a0d-4c6e-9a55-2f4f1b7d9c10"
+
+// startFake starts a fake Anchor API on loopback and points the environment
+// at it, as ANCHORBROWSER_API_KEY and ANCHORBROWSER_BASE_URL would point at
+// the real one.
+func startFake() *anchortest.Server {
+	fake := anchortest.NewServer()
+	os.Setenv("ANCHORBROWSER_API_KEY", fake.APIKey())
+	os.Setenv("ANCHORBROWSER_BASE_URL", fake.URL)
+	return fake
+}
+
+func ExampleWait() {
+	fake := startFake()
+	defer fake.Close()
+	execID := fake.AddExecution(exampleTask, anchortest.Succeed(0, 200*time.Millisecond, `{"title":"Example Domain"}`))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	exec, err := anchorwait.Wait(ctx, exampleTask, execID)
+	if err != nil {
+		fmt.Println("wait:", err)
+		return
+	}
+	fmt.Println(exec.Status, *exec.Output)
+	// Output: success {"title":"Example Domain"}
+}
+
+func ExampleWait_outcomes() {
+	fake := startFake()
+	defer fake.Close()
+	execID := fake.AddExecution(exampleTask, anchortest.Fail(0, 100*time.Millisecond, "login form not found"))
+
+	_, err := anchorwait.Wait(context.Background(), exampleTask, execID)
+	var unsuccessful *poller.UnsuccessfulError
+	switch {
+	case err == nil:
+		fmt.Println("succeeded")
+	case errors.As(err, &unsuccessful):
+		fmt.Printf("ended %s: %s\n", unsuccessful.Status, unsuccessful.ErrorMessage)
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Println("still running when our time ran out")
+	default:
+		fmt.Println("the API could not tell:", err)
+	}
+	// Output: ended failure: login form not found
+}
+
+func ExampleWaitAll() {
+	fake := startFake()
+	defer fake.Close()
+	refs := []anchorwait.Ref{
+		{TaskID: exampleTask, ExecutionID: fake.AddExecution(exampleTask, anchortest.Succeed(0, 100*time.Millisecond, "ok"))},
+		{TaskID: exampleTask, ExecutionID: fake.AddExecution(exampleTask, anchortest.Fail(0, 0, "captcha wall"))},
+		{TaskID: exampleTask, ExecutionID: fake.AddExecution(exampleTask, anchortest.Finish(client.StatusTimeout, 0, 0))},
+	}
+
+	results, err := anchorwait.WaitAll(context.Background(), refs)
+	for i, r := range results {
+		fmt.Printf("%d: %s (error: %v)\n", i, r.Status(), r.Err != nil)
+	}
+	fmt.Println("all succeeded:", err == nil, "- some unsuccessful:", errors.Is(err, poller.ErrUnsuccessful))
+	// Output:
+	// 0: success (error: false)
+	// 1: failure (error: true)
+	// 2: timeout (error: true)
+	// all succeeded: false - some unsuccessful: true
+}
+
+func ExampleWaitAll_options() {
+	fake := startFake()
+	defer fake.Close()
+	execID := fake.AddExecution(exampleTask, anchortest.Succeed(0, 300*time.Millisecond, "done"))
+
+	_, err := anchorwait.WaitAll(context.Background(), []anchorwait.Ref{{TaskID: exampleTask, ExecutionID: execID}},
+		poller.WithInitialInterval(100*time.Millisecond), // poll after 100ms, 150ms, 225ms, ...
+		poller.WithMaxInterval(5*time.Second),            // ... but never wait more than 5s (+ jitter)
+		poller.WithJitter(0.1),                           // spread each delay by ±10%
+		poller.WithConcurrency(16),                       // at most 16 requests in flight
+		poller.WithRate(50),                              // and at most 50 a second
+		poller.WithFailFast(true),                        // stop all at the first failure
+		poller.WithOnUpdate(func(u poller.Update) {
+			if u.Kind == poller.UpdateStatusChange {
+				fmt.Println("now", u.Status)
+			}
+		}),
+	)
+	fmt.Println("error:", err)
+	// Output:
+	// now running
+	// now success
+	// error: <nil>
+}

@@ -1,0 +1,473 @@
+package anchorwait_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/anchorwait/anchorwait"
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/client/anchortest"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const task = "3f1c0b1e-6a0d-4c6e-9a55-2f4f1b7d9c10"
+
+// newFake starts an in-memory fake API, closed at the end of the test.
+func newFake(t *testing.T, opts ...anchortest.Option) *anchortest.Server {
+	t.Helper()
+	s := anchortest.NewInMemoryServer(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newPoller(t testing.TB, g poller.Getter, opts ...poller.Option) *poller.Poller {
+	t.Helper()
+	p, err := poller.New(g, opts...)
+	if err != nil {
+		t.Fatalf("poller.New: %v", err)
+	}
+	return p
+}
+
+// requestTimes returns when the fake received each request for execID,
+// counted from start.
+func requestTimes(s *anchortest.Server, execID string, start time.Time) []time.Duration {
+	var out []time.Duration
+	for _, r := range s.RequestsFor(execID) {
+		out = append(out, r.Time.Sub(start))
+	}
+	return out
+}
+
+func half() float64 { return 0.5 }
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// The poller over the real client and HTTP (in memory), in fake time.
+
+func TestEndToEndOutcomes(t *testing.T) {
+	tests := []struct {
+		name      string
+		script    anchortest.Script
+		timeout   time.Duration
+		wantIs    error
+		wantErr   bool
+		wantStat  client.Status
+		wantOut   string
+		wantEnd   time.Duration
+		wantPolls int
+	}{
+		{name: "an hour-long success", script: anchortest.Succeed(10*time.Second, time.Hour, `{"rows":3}`),
+			wantStat: client.StatusSuccess, wantOut: `{"rows":3}`, wantEnd: secs(3614.88671875), wantPolls: 128},
+		{name: "failure", script: anchortest.Fail(time.Second, 5*time.Second, "login form not found"),
+			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusFailure, wantEnd: secs(8.125), wantPolls: 5},
+		{name: "Anchor's own timeout", script: anchortest.Finish(client.StatusTimeout, 0, 3*time.Second),
+			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusTimeout, wantEnd: secs(4.75), wantPolls: 4},
+		{name: "not visible at first", script: anchortest.Script{VisibleAfter: 4 * time.Second, Steps: []anchortest.Step{{At: 0, Status: client.StatusSuccess}}},
+			wantStat: client.StatusSuccess, wantEnd: secs(4.75), wantPolls: 4},
+		{name: "never visible", script: anchortest.Script{VisibleAfter: time.Hour},
+			wantIs: client.ErrNotFound, wantEnd: secs(13.1875), wantPolls: 6},
+		{name: "finishes in the final stretch", script: anchortest.Succeed(0, 55*time.Second, "late"), timeout: time.Minute,
+			wantStat: client.StatusSuccess, wantOut: "late", wantEnd: 59 * time.Second, wantPolls: 10},
+		{name: "still running at the deadline", script: anchortest.Always(client.StatusRunning), timeout: time.Minute,
+			wantIs: context.DeadlineExceeded, wantStat: client.StatusRunning, wantEnd: time.Minute, wantPolls: 10},
+		{name: "an undocumented status", script: anchortest.Finish("paused", 0, 0), timeout: 10 * time.Second,
+			wantIs: context.DeadlineExceeded, wantStat: "paused", wantEnd: 10 * time.Second, wantPolls: 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := newFake(t)
+				id := s.AddExecution(task, tt.script)
+				p := newPoller(t, s.Client(), poller.WithRand(half))
+				ctx := t.Context()
+				if tt.timeout > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+					defer cancel()
+				}
+				start := time.Now()
+				exec, err := p.Wait(ctx, task, id)
+				if tt.wantIs == nil && err != nil {
+					t.Fatalf("Wait error = %v, want nil", err)
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Fatalf("Wait error = %v, want one matching %v", err, tt.wantIs)
+				}
+				var got client.Status
+				if exec != nil {
+					got = exec.Status
+				}
+				if got != tt.wantStat {
+					t.Errorf("status %q, want %q", got, tt.wantStat)
+				}
+				if tt.wantOut != "" && (exec.Output == nil || *exec.Output != tt.wantOut) {
+					t.Errorf("output %v, want %q", exec.Output, tt.wantOut)
+				}
+				if elapsed := time.Since(start); elapsed != tt.wantEnd {
+					t.Errorf("Wait returned after %v, want %v", elapsed, tt.wantEnd)
+				}
+				if n := len(s.RequestsFor(id)); n != tt.wantPolls {
+					t.Errorf("%d requests, want %d", n, tt.wantPolls)
+				}
+			})
+		})
+	}
+}
+
+func TestEndToEndFailureDetails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newFake(t)
+		id := s.AddExecution(task, anchortest.Fail(0, time.Second, "captcha wall"))
+		_, err := newPoller(t, s.Client()).Wait(t.Context(), task, id)
+		var ue *poller.UnsuccessfulError
+		if !errors.As(err, &ue) {
+			t.Fatalf("Wait error = %v, want an *UnsuccessfulError", err)
+		}
+		if ue.Status != client.StatusFailure || ue.ErrorMessage != "captcha wall" || ue.ExecutionID != id || ue.TaskID != task {
+			t.Errorf("UnsuccessfulError = %+v, want failure, \"captcha wall\", %s/%s", ue, task, id)
+		}
+	})
+}
+
+func TestEndToEndUnauthorized(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newFake(t)
+		id := s.AddExecution(task, anchortest.Always(client.StatusRunning))
+		const wrongKey = "sk-wrong-key-1234"
+		c, err := client.New(wrongKey, client.WithBaseURL(s.URL), client.WithHTTPClient(s.HTTPClient()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = newPoller(t, c).Wait(t.Context(), task, id)
+		if !errors.Is(err, client.ErrUnauthorized) {
+			t.Fatalf("Wait error = %v, want unauthorized", err)
+		}
+		if strings.Contains(err.Error(), wrongKey) {
+			t.Errorf("error %q shows the API key", err)
+		}
+		if n, elapsed := len(s.RequestsFor(id)), time.Since(start); n != 1 || elapsed != 0 {
+			t.Errorf("%d requests over %v, want 1 at once", n, elapsed)
+		}
+	})
+}
+
+func TestEndToEndBadID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newFake(t)
+		_, err := newPoller(t, s.Client()).Wait(t.Context(), task, "not-a-uuid")
+		if !errors.Is(err, client.ErrInvalidID) {
+			t.Fatalf("Wait error = %v, want ErrInvalidID", err)
+		}
+		if n := len(s.Requests()); n != 0 {
+			t.Errorf("%d requests sent for a bad ID, want none", n)
+		}
+	})
+}
+
+func TestEndToEndTransientErrors(t *testing.T) {
+	t.Run("outages that pass", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			s := newFake(t)
+			id := s.AddExecution(task, anchortest.Script{
+				Steps:  []anchortest.Step{{At: 0, Status: client.StatusRunning}, {At: 3 * time.Minute, Status: client.StatusSuccess}},
+				Faults: []anchortest.Fault{{After: 10 * time.Second, Before: 2 * time.Minute, Status: http.StatusServiceUnavailable}, {After: 2 * time.Minute, Before: secs(150), Drop: anchortest.DropConnection}},
+			})
+			exec, err := newPoller(t, s.Client()).Wait(t.Context(), task, id)
+			if err != nil || exec.Status != client.StatusSuccess {
+				t.Fatalf("Wait = %v, %v; want success through the outage", exec, err)
+			}
+		})
+	})
+	t.Run("an outage past the limit", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			s := newFake(t)
+			id := s.AddExecution(task, anchortest.Script{
+				Steps:  []anchortest.Step{{At: 0, Status: client.StatusRunning}},
+				Faults: []anchortest.Fault{{After: 10 * time.Second, Status: http.StatusBadGateway}},
+			})
+			start := time.Now()
+			exec, err := newPoller(t, s.Client(), poller.WithTransientLimit(time.Minute)).Wait(t.Context(), task, id)
+			var apiErr *client.APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadGateway || !client.IsTransient(err) {
+				t.Fatalf("Wait error = %v, want the 502 that lasted", err)
+			}
+			if exec == nil || exec.Status != client.StatusRunning {
+				t.Errorf("execution %v, want the last one seen, running", exec)
+			}
+			if elapsed := time.Since(start); elapsed < 70*time.Second || elapsed > 70*time.Second+2*36*time.Second {
+				t.Errorf("gave up after %v, want soon after the minute of errors from 10s", elapsed)
+			}
+		})
+	})
+}
+
+func TestEndToEndRetryAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newFake(t)
+		// The 2nd to 4th requests for a get a 429 asking for 40s: the
+		// client's own retries run out, and the poller waits the rest.
+		a := s.AddExecution(task, anchortest.Script{
+			Steps:  []anchortest.Step{{At: 0, Status: client.StatusRunning}, {At: 2 * time.Minute, Status: client.StatusSuccess}},
+			Faults: []anchortest.Fault{{FromRequest: 2, ToRequest: 4, Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"40"}}}},
+		})
+		b := s.AddExecution(task, anchortest.Succeed(0, 2*time.Minute, ""))
+		start := time.Now()
+		p := newPoller(t, s.Client(), poller.WithRand(half))
+		if _, err := p.WaitAll(t.Context(), []anchorwait.Ref{{TaskID: task, ExecutionID: a}, {TaskID: task, ExecutionID: b}}); err != nil {
+			t.Fatalf("WaitAll: %v", err)
+		}
+		ta := requestTimes(s, a, start)
+		if len(ta) < 5 {
+			t.Fatalf("requests for a at %v, want the 429s and more", ta)
+		}
+		for i := 2; i < 4; i++ { // the client's retries of the 2nd request
+			if gap := ta[i] - ta[i-1]; gap < 40*time.Second {
+				t.Errorf("a's request %d came %v after the 429 before it, want >= 40s (all: %v)", i+1, gap, ta)
+			}
+		}
+		if gap := ta[4] - ta[3]; gap < 40*time.Second {
+			t.Errorf("a's poll after the last 429 came %v later, want >= 40s: never undercut (all: %v)", gap, ta)
+		}
+		// b was never refused, yet it holds back too after the last 429.
+		last429 := ta[3]
+		for _, tb := range requestTimes(s, b, start) {
+			if tb > last429 && tb < last429+40*time.Second {
+				t.Errorf("b polled at %v, within 40s of a's last 429 at %v", tb, last429)
+			}
+		}
+	})
+}
+
+// TestEndToEndFanOut waits for 400 executions finishing at random over half
+// an hour, through the client and HTTP: requests in flight stay within the
+// bound, and every execution, wherever it is in the list, is polled at once
+// and seen finished within one backoff interval.
+func TestEndToEndFanOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("400 executions over half an hour of fake time")
+	}
+	synctest.Test(t, func(t *testing.T) {
+		const n = 400
+		s := newFake(t, anchortest.WithLatency(20*time.Millisecond))
+		rnd := rand.New(rand.NewPCG(3, 4))
+		refs := make([]anchorwait.Ref, n)
+		finish := make(map[string]time.Duration, n)
+		start := time.Now()
+		for i := range refs {
+			d := time.Duration(rnd.Int64N(int64(30 * time.Minute)))
+			id := s.AddExecution(task, anchortest.Succeed(d/3, d-d/3, ""))
+			refs[i] = anchorwait.Ref{TaskID: task, ExecutionID: id}
+			finish[id] = d
+		}
+		p := newPoller(t, s.Client(), poller.WithConcurrency(4))
+		res, err := p.WaitAll(t.Context(), refs)
+		if err != nil {
+			t.Fatalf("WaitAll: %v", err)
+		}
+		if got := s.MaxInFlight(); got > 4 || got < 2 {
+			t.Errorf("at most %d requests in flight, want up to the bound 4 and not over", got)
+		}
+		var worstFirst, worstDetect time.Duration
+		for i, r := range res {
+			if r.ExecutionID != refs[i].ExecutionID || r.Status() != client.StatusSuccess {
+				t.Fatalf("result %d = %+v, want %s succeeded", i, r, refs[i].ExecutionID)
+			}
+			times := requestTimes(s, r.ExecutionID, start)
+			if len(times) != r.Polls {
+				t.Errorf("result %d counts %d polls, the fake saw %d", i, r.Polls, len(times))
+			}
+			worstFirst = max(worstFirst, times[0])
+			last := times[len(times)-1]
+			worstDetect = max(worstDetect, last-finish[r.ExecutionID])
+		}
+		// 400 first requests, 4 at a time, 20ms each, take 2s.
+		if worstFirst > 3*time.Second {
+			t.Errorf("an execution was first polled %v after the start, want within 3s", worstFirst)
+		}
+		// One backoff interval (30s + 20%), plus the request's own time.
+		if worstDetect > 37*time.Second {
+			t.Errorf("an execution was seen finished %v after it finished, want within 37s", worstDetect)
+		}
+		t.Logf("%d requests; latest first poll %v; worst detection %v", len(s.Requests()), worstFirst, worstDetect)
+	})
+}
+
+// The root functions, with the client from the environment.
+
+// useFake points the environment's client at a fake API on loopback.
+func useFake(t *testing.T) *anchortest.Server {
+	t.Helper()
+	s := anchortest.NewServer()
+	t.Cleanup(s.Close)
+	t.Setenv(client.EnvAPIKey, s.APIKey())
+	t.Setenv(client.EnvBaseURL, s.URL)
+	return s
+}
+
+func TestWaitFromEnvironment(t *testing.T) {
+	s := useFake(t)
+	ok := s.AddExecution(task, anchortest.Succeed(0, 0, "fine"))
+	bad := s.AddExecution(task, anchortest.Fail(0, 0, "broken"))
+	exec, err := anchorwait.Wait(t.Context(), task, ok)
+	if err != nil || exec.Status != client.StatusSuccess || *exec.Output != "fine" {
+		t.Fatalf("Wait = %+v, %v; want success with output", exec, err)
+	}
+	if _, err := anchorwait.Wait(t.Context(), task, bad); !errors.Is(err, poller.ErrUnsuccessful) {
+		t.Errorf("Wait error = %v, want ErrUnsuccessful", err)
+	}
+	res, err := anchorwait.WaitAll(t.Context(), []anchorwait.Ref{{TaskID: task, ExecutionID: ok}, {TaskID: task, ExecutionID: bad}},
+		poller.WithInitialInterval(10*time.Millisecond))
+	if len(res) != 2 || res[0].Err != nil || !errors.Is(res[1].Err, poller.ErrUnsuccessful) {
+		t.Errorf("WaitAll results %+v, want success then failure", res)
+	}
+	if !errors.Is(err, poller.ErrUnsuccessful) {
+		t.Errorf("WaitAll error = %v, want ErrUnsuccessful", err)
+	}
+}
+
+func TestClientBuiltOnce(t *testing.T) {
+	useFake(t)
+	c1, err := anchorwait.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := anchorwait.Client()
+	if err != nil || c1 != c2 {
+		t.Errorf("Client() twice = %p, %p (%v); want the same client", c1, c2, err)
+	}
+	s2 := useFake(t) // another server: the environment changed
+	c3, err := anchorwait.Client()
+	if err != nil || c3 == c1 || c3.BaseURL() != s2.URL {
+		t.Errorf("after the environment changed, Client() = %p at %s (%v); want a new one at %s", c3, c3.BaseURL(), err, s2.URL)
+	}
+}
+
+func TestEnvironmentErrors(t *testing.T) {
+	tests := []struct {
+		name, key, url string
+		want           string
+	}{
+		{"no key", "", "", client.EnvAPIKey},
+		{"insecure URL", "sk-secret-key-5678", "http://api.example.com", "insecure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(client.EnvAPIKey, tt.key)
+			t.Setenv(client.EnvBaseURL, tt.url)
+			_, err := anchorwait.Wait(t.Context(), task, "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e5f")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Wait error = %v, want one mentioning %q", err, tt.want)
+			}
+			if tt.key != "" && strings.Contains(err.Error(), tt.key) {
+				t.Errorf("error %q shows the API key", err)
+			}
+			res, err := anchorwait.WaitAll(t.Context(), []anchorwait.Ref{{TaskID: task, ExecutionID: "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e5f"}})
+			if err == nil || res != nil {
+				t.Errorf("WaitAll = %v, %v; want no results and an error", res, err)
+			}
+		})
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	s := useFake(t)
+	id := s.AddExecution(task, anchortest.Succeed(0, 0, ""))
+	_, err := anchorwait.Wait(t.Context(), task, id, poller.WithJitter(2))
+	if err == nil || !strings.Contains(err.Error(), "jitter 2") {
+		t.Errorf("Wait error = %v, want one naming jitter 2", err)
+	}
+	res, err := anchorwait.WaitAll(t.Context(), []anchorwait.Ref{{TaskID: task, ExecutionID: id}}, poller.WithConcurrency(-1))
+	if err == nil || res != nil || !strings.Contains(err.Error(), "concurrency -1") {
+		t.Errorf("WaitAll = %v, %v; want an error naming concurrency -1", res, err)
+	}
+	if n := len(s.Requests()); n != 0 {
+		t.Errorf("%d requests sent with bad options, want none", n)
+	}
+}
+
+// inBubble runs f in a synctest bubble from a benchmark, through a test of
+// its own, as synctest.Test needs a *testing.T.
+func inBubble(b *testing.B, f func(t *testing.T)) {
+	b.Helper()
+	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil },
+		[]testing.InternalTest{{Name: b.Name(), F: func(t *testing.T) { synctest.Test(t, f) }}})
+	if !ok {
+		b.Fatal("the run in the synctest bubble failed")
+	}
+}
+
+// BenchmarkEndToEnd10k waits for 10,000 executions finishing at random over
+// an hour of fake time, through the client, real HTTP/1.1 over in-memory
+// connections and the fake API. One op is the whole hour. It reports the
+// requests made, the peak heap in use, and heap plus goroutine stacks per
+// execution while all of them are waiting (server side included).
+func BenchmarkEndToEnd10k(b *testing.B) {
+	const n = 10_000
+	var requests int
+	var peakHeap, perExec, stackPerExec float64
+	for b.Loop() {
+		inBubble(b, func(t *testing.T) {
+			s := newFake(t)
+			rnd := rand.New(rand.NewPCG(42, 1))
+			refs := make([]anchorwait.Ref, n)
+			for i := range refs {
+				d := 15*time.Second + time.Duration(rnd.Int64N(int64(time.Hour-15*time.Second)))
+				refs[i] = anchorwait.Ref{TaskID: task, ExecutionID: s.AddExecution(task, anchortest.Succeed(0, d, ""))}
+			}
+			p := newPoller(t, s.Client())
+			var base runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&base)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var peak uint64
+			sampled := make(chan struct{})
+			go func() { // samples the heap every fake 10s
+				defer close(sampled)
+				var ms runtime.MemStats
+				for i := 0; ; i++ {
+					runtime.ReadMemStats(&ms)
+					peak = max(peak, ms.HeapInuse)
+					if i == 1 { // at 10s: past the first round of polls, none finished
+						runtime.GC()
+						runtime.ReadMemStats(&ms)
+						perExec = float64(ms.HeapInuse+ms.StackInuse-base.HeapInuse-base.StackInuse) / n
+						stackPerExec = float64(ms.StackInuse-base.StackInuse) / n
+					}
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(10 * time.Second):
+					}
+				}
+			}()
+			res, err := p.WaitAll(ctx, refs)
+			cancel()
+			<-sampled
+			if err != nil || len(res) != n {
+				t.Fatalf("WaitAll: %d results, %v", len(res), err)
+			}
+			requests = len(s.Requests())
+			peakHeap = float64(peak)
+		})
+	}
+	b.ReportMetric(float64(requests), "requests/op")
+	b.ReportMetric(peakHeap/(1<<20), "peak-heap-MB")
+	b.ReportMetric(perExec, "B/waiting-exec")
+	b.ReportMetric(stackPerExec, "stack-B/waiting-exec")
+}
