@@ -1,0 +1,20 @@
+// Command anchor-wait waits for Anchor Browser task executions to finish and
+// turns their outcome into an exit code, for CI pipelines.
+//
+// Usage:
+//
+//	anchor-wait [flags] TASK_ID EXECUTION_ID...   wait for these executions
+//	anchor-wait [flags] TASK_ID -                 execution IDs from stdin
+//	anchor-wait run [flags] TASK_ID               start the task and wait for it
+//	anchor-wait demo                              a self-contained demo on a fake API
+//
+// Results go to stdout (a table, a JSON document, or one JSON line per
+// execution as it finishes); progress goes to stderr. The exit code says how
+// the executions ended: 0 all succeeded, 1 one failed, 5 one timed out on
+// Anchor's side, 6 one was cancelled, 3 --timeout ran out first, 4 the API
+// could not answer, 2 bad usage (nothing was sent), 130 interrupted.
+// Run anchor-wait --help for the flags and the full table.
+//
+// The API key comes from ANCHORBROWSER_API_KEY or --api-key-file and is never
+// printed.
+package main

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+func TestExitCode(t *testing.T) {
+	const (
+		S  = outcomeSuccess
+		F  = outcomeFailure
+		T  = outcomeTimeout
+		C  = outcomeCancelled
+		W  = outcomeWaitTimeout
+		A  = outcomeAPIError
+		I  = outcomeInterrupted
+		ST = outcomeStopped
+	)
+	tests := []struct {
+		name     string
+		outcomes []outcome
+		want     int
+	}{
+		{"nothing to wait for", nil, exitUsage},
+		{"one success", []outcome{S}, exitSuccess},
+		{"all success", []outcome{S, S, S}, exitSuccess},
+		{"one failure", []outcome{S, F, S}, exitFailure},
+		{"anchor timeout", []outcome{S, T}, exitTimeout},
+		{"cancelled", []outcome{C, S}, exitCancelled},
+		{"wait timeout", []outcome{S, W}, exitWaitTimeout},
+		{"api error", []outcome{A, S}, exitAPIError},
+		{"interrupted", []outcome{S, I}, exitInterrupted},
+		{"failure beats timeout", []outcome{T, F}, exitFailure},
+		{"failure beats cancelled", []outcome{C, F}, exitFailure},
+		{"timeout beats cancelled", []outcome{C, T}, exitTimeout},
+		{"wait timeout beats failure", []outcome{F, W, T, C}, exitWaitTimeout},
+		{"api error beats wait timeout", []outcome{W, A, F}, exitAPIError},
+		{"interrupted beats api error", []outcome{A, I, W, F}, exitInterrupted},
+		{"stopped explained by failure", []outcome{F, ST, ST}, exitFailure},
+		{"stopped explained by api error", []outcome{ST, A}, exitAPIError},
+		{"stopped alone is unfinished", []outcome{S, ST}, exitWaitTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exitCode(tt.outcomes); got != tt.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tt.outcomes, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	unsuccessful := func(s client.Status) error {
+		return fmt.Errorf("wrapped: %w", &poller.UnsuccessfulError{Status: s, ExecutionID: exampleID})
+	}
+	tests := []struct {
+		name   string
+		status client.Status
+		err    error
+		want   outcome
+	}{
+		{"success", client.StatusSuccess, nil, outcomeSuccess},
+		{"failure", client.StatusFailure, unsuccessful(client.StatusFailure), outcomeFailure},
+		{"timeout", client.StatusTimeout, unsuccessful(client.StatusTimeout), outcomeTimeout},
+		{"cancelled", client.StatusCancelled, unsuccessful(client.StatusCancelled), outcomeCancelled},
+		{"our deadline", client.StatusRunning, fmt.Errorf("x: %w: %w", context.DeadlineExceeded, errWaitTimeout), outcomeWaitTimeout},
+		{"interrupt", client.StatusQueued, fmt.Errorf("x: %w", context.Canceled), outcomeInterrupted},
+		{"interrupt before any status", "", fmt.Errorf("x: %w", context.Canceled), outcomeInterrupted},
+		{"fail-fast", client.StatusRunning, fmt.Errorf("x: %w: %w", context.Canceled, poller.ErrFailFast), outcomeStopped},
+		{"not found", "", fmt.Errorf("x: %w", &client.APIError{StatusCode: 404}), outcomeAPIError},
+		{"unauthorized", "", fmt.Errorf("x: %w", &client.APIError{StatusCode: 401}), outcomeAPIError},
+		{"transport", client.StatusRunning, fmt.Errorf("x: %w", client.ErrTransport), outcomeAPIError},
+		{"no error, not finished", client.StatusRunning, nil, outcomeWaitTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classify(tt.status, tt.err); got != tt.want {
+				t.Errorf("classify(%q, %v) = %v, want %v", tt.status, tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExitReasonAndStatusWord(t *testing.T) {
+	tests := []struct {
+		code     int
+		outcomes []outcome
+		reason   string
+		word     string
+	}{
+		{exitSuccess, []outcome{outcomeSuccess}, "the execution succeeded", "success"},
+		{exitSuccess, []outcome{outcomeSuccess, outcomeSuccess}, "all 2 executions succeeded", "success"},
+		{exitFailure, []outcome{outcomeSuccess, outcomeFailure}, "one execution failed", "failure"},
+		{exitFailure, []outcome{outcomeFailure, outcomeFailure}, "2 executions failed", "failure"},
+		{exitTimeout, []outcome{outcomeTimeout}, "one execution ended timeout (Anchor's own time limit)", "timeout"},
+		{exitCancelled, []outcome{outcomeCancelled}, "one execution ended cancelled", "cancelled"},
+		{exitWaitTimeout, []outcome{outcomeWaitTimeout, outcomeWaitTimeout}, "--timeout ran out with 2 executions still queued or running", "wait-timeout"},
+		{exitAPIError, []outcome{outcomeAPIError}, "the API could not answer for one execution", "api-error"},
+		{exitInterrupted, []outcome{outcomeInterrupted, outcomeSuccess}, "interrupted with one execution still waiting", "interrupted"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.code, tt.outcomes), func(t *testing.T) {
+			if got := exitReason(tt.code, tt.outcomes); got != tt.reason {
+				t.Errorf("exitReason(%d, %v) = %q, want %q", tt.code, tt.outcomes, got, tt.reason)
+			}
+			if got := statusWord(tt.code); got != tt.word {
+				t.Errorf("statusWord(%d) = %q, want %q", tt.code, got, tt.word)
+			}
+		})
+	}
+}
+
+// TestHelpListsEveryExitCode keeps the help's table in step with the
+// constants.
+func TestHelpListsEveryExitCode(t *testing.T) {
+	for _, code := range []int{exitSuccess, exitFailure, exitUsage, exitWaitTimeout, exitAPIError, exitTimeout, exitCancelled, exitInterrupted} {
+		for _, cmd := range []command{cmdWait, cmdRun, cmdDemo} {
+			if !strings.Contains(helpText(cmd), fmt.Sprintf("\n  %-4d ", code)) {
+				t.Errorf("help of %s does not list exit code %d", cmd, code)
+			}
+		}
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEscapes(t *testing.T) {
+	if got, want := escapeData("50% done\r\nnext: a, b"), "50%25 done%0D%0Anext: a, b"; got != want {
+		t.Errorf("escapeData = %q, want %q", got, want)
+	}
+	if got, want := escapeProperty("50% done\r\nnext: a, b"), "50%25 done%0D%0Anext%3A a%2C b"; got != want {
+		t.Errorf("escapeProperty = %q, want %q", got, want)
+	}
+}
+
+func TestGitHubAnnotations(t *testing.T) {
+	got := githubAnnotations(sampleResults())
+	want := "::error title=Anchor execution " + idB + " failure::Execution " + idB + " of task " + testTask + " ended failure: selector #pay%0Anot found\n" +
+		"::error title=Anchor execution " + idC + " wait-timeout::Execution " + idC + " of task " + testTask + " did not finish: --timeout 1m0s ran out before the execution finished (last status running)\n" +
+		"::error title=Anchor execution " + exampleID + " api-error::Execution " + exampleID + " of task " + testTask + " did not finish: wait for execution: API answered 401 Unauthorized: bad key\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if a := githubAnnotations(sampleResults()[:1]); a != "" {
+		t.Errorf("a success got annotations %q, want none", a)
+	}
+}
+
+func TestWriteGitHubFiles(t *testing.T) {
+	dir := t.TempDir()
+	summary := filepath.Join(dir, "summary.md")
+	output := filepath.Join(dir, "output")
+	// The runner may have written to them already: anchor-wait appends.
+	if err := os.WriteFile(output, []byte("earlier=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := envOf(map[string]string{envGitHubActions: "true", envStepSummary: summary, envGitHubOutput: output})
+	if !inGitHubActions(env) || inGitHubActions(envOf(map[string]string{envGitHubActions: "false"})) {
+		t.Fatal("inGitHubActions does not follow GITHUB_ACTIONS=true")
+	}
+	results := sampleResults()
+	results[0].Output = ptr("a | b")
+	var stderr bytes.Buffer
+	writeGitHub(env, &stderr, results, exitAPIError, 75*time.Second)
+	if n := strings.Count(stderr.String(), "::error title="); n != 3 {
+		t.Errorf("stderr has %d annotations, want 3:\n%s", n, stderr.String())
+	}
+	out, err := os.ReadFile(output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(out), "earlier=1\nstatus=api-error\nfailed=3\nexit-code=4\n"; got != want {
+		t.Errorf("GITHUB_OUTPUT = %q, want %q", got, want)
+	}
+	md, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"### ❌ anchor-wait: the API could not answer for one execution\n",
+		"Exit code 4 after 1m15s.",
+		"| Execution | Status | Duration | Polls | Detail |\n|---|---|---|---|---|\n",
+		"| `" + idA + "` | success | 1.2s | 4 | a \\| b |\n",
+		"| `" + idB + "` | failure | 4s | 6 | selector #pay not found |\n",
+		"| `" + idC + "` | running (wait-timeout) | - | 9 |",
+		"| `" + exampleID + "` | - (api-error) | - | 1 |",
+	} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("summary does not contain %q:\n%s", want, md)
+		}
+	}
+	// A second run appends.
+	writeGitHub(env, &stderr, results[:1], exitSuccess, time.Second)
+	md, _ = os.ReadFile(summary)
+	if strings.Count(string(md), "| Execution |") != 2 || !strings.Contains(string(md), "### ✅ anchor-wait: the execution succeeded") {
+		t.Errorf("second summary not appended:\n%s", md)
+	}
+}
+
+func TestWriteGitHubBadPath(t *testing.T) {
+	env := envOf(map[string]string{envGitHubActions: "true", envGitHubOutput: filepath.Join(t.TempDir(), "no", "dir", "out")})
+	var stderr bytes.Buffer
+	writeGitHub(env, &stderr, sampleResults()[:1], exitSuccess, time.Second)
+	if !strings.Contains(stderr.String(), "anchor-wait: cannot write the step outputs:") {
+		t.Errorf("stderr %q: want a warning about the step outputs", stderr.String())
+	}
+}

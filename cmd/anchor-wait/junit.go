@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// The JUnit XML report: one test suite per run, one test case per
+// execution. An execution that ended failure, timeout or cancelled has a
+// <failure>; one the wait could not see to its end (API error, --timeout,
+// interrupt) has an <error>; one --fail-fast stopped is <skipped>.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Errors    int         `xml:"errors,attr"`
+	Skipped   int         `xml:"skipped,attr"`
+	Time      string      `xml:"time,attr"`
+	Timestamp string      `xml:"timestamp,attr,omitempty"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// junitReport builds the report of a run that started at start and lasted
+// elapsed.
+func junitReport(results []result, start time.Time, elapsed time.Duration) junitSuites {
+	suite := junitSuite{Name: "anchor-wait", Time: seconds(elapsed)}
+	if !start.IsZero() {
+		suite.Timestamp = start.UTC().Format("2006-01-02T15:04:05")
+	}
+	for _, r := range results {
+		c := junitCase{Name: r.ExecutionID, Classname: "anchor-wait.task." + r.TaskID, Time: "0"}
+		if r.ExecutionTime != nil {
+			c.Time = seconds(time.Duration(*r.ExecutionTime * float64(time.Millisecond)))
+		}
+		if r.Output != nil {
+			c.SystemOut = *r.Output
+		}
+		switch r.outcome {
+		case outcomeFailure, outcomeTimeout, outcomeCancelled:
+			msg := "execution ended " + string(r.Status)
+			text := ""
+			if r.ErrorMessage != nil {
+				text = *r.ErrorMessage
+				msg += ": " + excerpt(text, 200)
+			}
+			c.Failure = &junitProblem{Message: msg, Type: string(r.Status), Text: text}
+			suite.Failures++
+		case outcomeStopped:
+			c.Skipped = &junitProblem{Message: r.detail()}
+			suite.Skipped++
+		case outcomeSuccess:
+		default:
+			c.Error = &junitProblem{Message: excerpt(r.detail(), 200), Type: r.outcome.String(), Text: r.detail()}
+			suite.Errors++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	suite.Tests = len(suite.Cases)
+	return junitSuites{
+		Name: "anchor-wait", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
+		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite},
+	}
+}
+
+// seconds formats d as JUnit wants it: seconds with millisecond precision.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+}
+
+// writeJUnit writes the report as an XML document to w.
+func writeJUnit(w io.Writer, report junitSuites) error {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(report); err != nil {
+		return fmt.Errorf("encode JUnit report: %w", err)
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
+}

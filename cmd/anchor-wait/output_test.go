@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// sampleResults are one result of each kind, built the way the CLI builds
+// them.
+func sampleResults() []result {
+	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	exec := func(id string, s client.Status, out, msg *string, ms *float64) *client.Execution {
+		return &client.Execution{ID: id, TaskVersionID: "tv-1", Version: "3", Status: s, Output: out, ErrorMessage: msg, StartTime: start, ExecutionTime: ms}
+	}
+	noRedact := func(s string) string { return s }
+	failed := exec(idB, client.StatusFailure, nil, ptr("selector #pay\nnot found"), ptr(4000.0))
+	return []result{
+		newResult(testTask, idA, exec(idA, client.StatusSuccess, ptr(`{"ok":true}`), nil, ptr(1234.0)), 4, nil, time.Minute, noRedact),
+		newResult(testTask, idB, failed, 6, &poller.UnsuccessfulError{Status: client.StatusFailure, Execution: failed}, time.Minute, noRedact),
+		newResult(testTask, idC, exec(idC, client.StatusRunning, nil, nil, nil), 9, fmt.Errorf("wait: %w: %w", context.DeadlineExceeded, errWaitTimeout), time.Minute, noRedact),
+		newResult(testTask, exampleID, nil, 1, errors.New("wait for execution: API answered 401 Unauthorized: bad key"), time.Minute, noRedact),
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	var buf bytes.Buffer
+	if err := writeText(&buf, sampleResults()); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join([]string{
+		"EXECUTION                             STATUS   DURATION  POLLS  DETAIL",
+		idA + "  success  1.2s      4      {\"ok\":true}",
+		idB + "  failure  4s        6      selector #pay not found",
+		idC + "  running  -         9      --timeout 1m0s ran out before the execution finished (last status running)",
+		exampleID + "  -        -         1      wait for execution: API answered 401 Unauthorized: bad key",
+		"",
+	}, "\n")
+	if got := buf.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	buf.Reset()
+	if err := writeText(&buf, nil); err != nil || buf.Len() != 0 {
+		t.Errorf("no results: got %q, %v; want nothing", buf.String(), err)
+	}
+}
+
+// resultKeys are the keys of the result object, in order.
+var resultKeys = []string{"taskId", "executionId", "status", "output", "errorMessage", "startTime", "executionTime", "version", "taskVersionId", "polls", "error"}
+
+func TestWriteJSON(t *testing.T) {
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, sampleResults(), exitAPIError); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results  []map[string]any `json:"results"`
+		ExitCode int              `json:"exitCode"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, buf.String())
+	}
+	if doc.ExitCode != exitAPIError || len(doc.Results) != 4 {
+		t.Fatalf("got exit code %d and %d results, want 4 and 4", doc.ExitCode, len(doc.Results))
+	}
+	for i, r := range doc.Results {
+		if len(r) != len(resultKeys) {
+			t.Errorf("result %d has %d keys, want %d: %v", i, len(r), len(resultKeys), r)
+		}
+		for _, k := range resultKeys {
+			if _, ok := r[k]; !ok {
+				t.Errorf("result %d has no %q", i, k)
+			}
+		}
+	}
+	wantValues := []map[string]any{
+		{"status": "success", "output": `{"ok":true}`, "errorMessage": nil, "executionTime": 1234.0, "version": "3", "taskVersionId": "tv-1", "polls": 4.0, "error": nil, "startTime": "2026-11-28T12:00:00Z"},
+		{"status": "failure", "output": nil, "errorMessage": "selector #pay\nnot found", "error": nil},
+		{"status": "running", "executionTime": nil, "error": "--timeout 1m0s ran out before the execution finished (last status running)"},
+		{"status": "", "output": nil, "startTime": nil, "executionTime": nil, "version": nil, "taskVersionId": nil, "polls": 1.0, "executionId": exampleID, "taskId": testTask},
+	}
+	for i, want := range wantValues {
+		for k, v := range want {
+			if got := doc.Results[i][k]; got != v {
+				t.Errorf("result %d: %s = %#v, want %#v", i, k, got, v)
+			}
+		}
+	}
+	// The keys come in the documented order.
+	first := buf.String()[strings.Index(buf.String(), "{\n      "):]
+	last := -1
+	for _, k := range resultKeys {
+		i := strings.Index(first, `"`+k+`"`)
+		if i < last {
+			t.Errorf("key %q out of order", k)
+		}
+		last = i
+	}
+}
+
+func TestWriteJSONEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, nil, exitAPIError); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), "{\n  \"results\": [],\n  \"exitCode\": 4\n}\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestJSONLStream(t *testing.T) {
+	var buf bytes.Buffer
+	s := newJSONLStream(&buf)
+	rs := sampleResults()
+	s.emit(rs[2])
+	s.emit(rs[2]) // written once
+	if err := s.finish(rs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("got %d lines, want 4:\n%s", len(lines), buf.String())
+	}
+	wantOrder := []string{idC, idA, idB, exampleID}
+	for i, line := range lines {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %d is not JSON: %v", i+1, err)
+		}
+		if r["executionId"] != wantOrder[i] || len(r) != len(resultKeys) {
+			t.Errorf("line %d: execution %v with %d keys, want %s with %d", i+1, r["executionId"], len(r), wantOrder[i], len(resultKeys))
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"a\nb\r\nc\td", 20, "a b c d"},
+		{"0123456789abc", 10, "0123456..."},
+		{"ééééééééééé", 6, "ééé..."},
+		{"\x1b[31mred\x1b[0m", 20, "[31mred [0m"},
+	}
+	for _, tt := range tests {
+		if got := excerpt(tt.in, tt.n); got != tt.want {
+			t.Errorf("excerpt(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestFormatMillis(t *testing.T) {
+	tests := []struct {
+		ms   float64
+		want string
+	}{
+		{0, "0s"}, {850.4, "850ms"}, {1234, "1.2s"}, {59_960, "1m0s"}, {123_456, "2m3s"},
+	}
+	for _, tt := range tests {
+		if got := formatMillis(tt.ms); got != tt.want {
+			t.Errorf("formatMillis(%v) = %q, want %q", tt.ms, got, tt.want)
+		}
+	}
+}
+
+func TestNewResultRedacts(t *testing.T) {
+	red := &redactor{}
+	red.add(testKey)
+	exec := &client.Execution{ID: idA, Status: client.StatusFailure, Output: ptr("out " + testKey), ErrorMessage: ptr("msg " + testKey)}
+	r := newResult(testTask, idA, exec, 1, errors.New("boom "+testKey), time.Minute, red.redact)
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecrets(t, "result JSON", string(b))
+	if !strings.Contains(string(b), redacted) {
+		t.Errorf("result %s: want %s in place of the key", b, redacted)
+	}
+}

@@ -1,0 +1,385 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// progressMode is how progress is shown on stderr.
+type progressMode int
+
+const (
+	progressOff   progressMode = iota // --quiet
+	progressLines                     // logs: a line per change, heartbeats
+	progressLive                      // a terminal: one live line
+)
+
+// Default pacing of progress.
+const (
+	defaultHeartbeat = 60 * time.Second // longest silence in a log
+	defaultRefresh   = time.Second      // redraw period of the live line
+	// liveMinGap spaces out redraws of the live line that updates cause,
+	// so thousands of executions polled at once do not each redraw it.
+	liveMinGap = 100 * time.Millisecond
+)
+
+// labelNotSeen and labelGaveUp stand in for a status in the counts: no
+// status seen yet, and a wait that ended without a final status.
+const (
+	labelNotSeen = "not seen yet"
+	labelGaveUp  = "gave up"
+)
+
+// progress shows on stderr how the waits are going. In a log it writes one
+// line per status change and, when nothing else was written for a while, a
+// "still waiting" heartbeat; in a terminal it keeps one live line of counts
+// up to date and writes a line for each execution that finishes. It is safe
+// for concurrent use: the poller reports from many goroutines.
+type progress struct {
+	w         io.Writer
+	mode      progressMode
+	verbose   bool
+	color     bool
+	heartbeat time.Duration
+	refresh   time.Duration
+
+	mu        sync.Mutex
+	start     time.Time
+	states    map[string]*waitState
+	lastWrite time.Time
+	lastDraw  time.Time // last time the live line was drawn
+	liveShown bool
+	stop      chan struct{}
+	stopped   chan struct{}
+}
+
+// waitState is what progress knows about one execution.
+type waitState struct {
+	status client.Status
+	done   bool
+	gaveUp bool // ended without a final status
+}
+
+// finished reports whether the execution is counted as finished: its wait
+// ended, or it reached a final status (the wait's end follows at once).
+func (s *waitState) finished() bool { return s.done || s.status.Terminal() }
+
+// label is the word the execution is counted under.
+func (s *waitState) label() string {
+	switch {
+	case s.gaveUp:
+		return labelGaveUp
+	case s.status == "":
+		return labelNotSeen
+	}
+	return string(s.status)
+}
+
+func newProgress(w io.Writer, mode progressMode, verbose, color bool) *progress {
+	return &progress{w: w, mode: mode, verbose: verbose, color: color && mode == progressLive,
+		heartbeat: defaultHeartbeat, refresh: defaultRefresh}
+}
+
+// begin starts showing progress for the executions ids of task taskID.
+// Every begin must be followed by end.
+func (p *progress) begin(taskID string, ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.start = time.Now()
+	p.lastWrite = p.start
+	p.states = make(map[string]*waitState, len(ids))
+	for _, id := range ids {
+		p.states[id] = &waitState{}
+	}
+	if p.mode == progressOff {
+		return
+	}
+	p.writeLine(fmt.Sprintf("waiting for %s of task %s", executions(len(ids)), taskID))
+	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+	go p.loop(p.stop, p.stopped)
+}
+
+// end stops the progress display and clears the live line.
+func (p *progress) end() {
+	p.mu.Lock()
+	stop, stopped := p.stop, p.stopped
+	p.stop = nil
+	p.mu.Unlock()
+	if stop == nil {
+		return
+	}
+	close(stop)
+	<-stopped
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.liveShown {
+		io.WriteString(p.w, "\r\x1b[K")
+		p.liveShown = false
+	}
+}
+
+// loop redraws the live line, or writes heartbeats, until stop is closed.
+func (p *progress) loop(stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	timer := time.NewTimer(p.nextTick())
+	defer timer.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-timer.C:
+		}
+		p.mu.Lock()
+		now := time.Now()
+		switch p.mode {
+		case progressLive:
+			p.drawLive()
+		case progressLines:
+			if now.Sub(p.lastWrite) >= p.heartbeat {
+				p.writeLine(p.heartbeatText(now))
+			}
+		}
+		p.mu.Unlock()
+		timer.Reset(p.nextTick())
+	}
+}
+
+// nextTick is how long loop sleeps: the refresh period of the live line, or
+// until the heartbeat is due.
+func (p *progress) nextTick() time.Duration {
+	if p.mode == progressLive {
+		return p.refresh
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(time.Until(p.lastWrite.Add(p.heartbeat)), time.Millisecond)
+}
+
+// update records what the poller reported and shows it.
+func (p *progress) update(u poller.Update) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.states[u.ExecutionID]
+	if s == nil {
+		return
+	}
+	p.record(s, u)
+	if p.mode == progressOff {
+		return
+	}
+	elapsed := u.Time.Sub(p.start)
+	if u.Time.IsZero() {
+		elapsed = time.Since(p.start)
+	}
+	line := ""
+	switch u.Kind {
+	case poller.UpdateStatusChange:
+		if p.mode == progressLines || u.Status.Terminal() || p.verbose {
+			line = p.statusChangeText(u, elapsed)
+		}
+	case poller.UpdatePoll:
+		if p.verbose {
+			line = fmt.Sprintf("%s: poll %d: %s, %s (%s)", u.ExecutionID, u.Attempt, p.paint(statusOrNotSeen(u.Status)), nextText(u), clock(elapsed))
+		}
+	case poller.UpdateRetry:
+		if p.verbose {
+			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Attempt, nextText(u), excerpt(errText(u.Err), 200), clock(elapsed))
+		}
+	case poller.UpdateDone:
+		if s.gaveUp && !isContextEnd(u.Err) {
+			line = fmt.Sprintf("%s: gave up: %s (%s)", u.ExecutionID, excerpt(errText(u.Err), 200), clock(elapsed))
+		} else if p.verbose && u.Err != nil && isContextEnd(u.Err) {
+			line = fmt.Sprintf("%s: stopped: %s (%s)", u.ExecutionID, excerpt(errText(u.Err), 200), clock(elapsed))
+		}
+	}
+	if line != "" {
+		p.writeLine(line)
+	} else if p.mode == progressLive && time.Since(p.lastDraw) >= liveMinGap {
+		p.drawLive()
+	}
+}
+
+// record updates s from u.
+func (p *progress) record(s *waitState, u poller.Update) {
+	s.status = u.Status
+	if u.Kind == poller.UpdateDone {
+		s.done = true
+		s.gaveUp = !u.Status.Terminal()
+	}
+}
+
+// isContextEnd reports whether a wait ended because its context did: an
+// interrupt, --timeout or --fail-fast.
+func isContextEnd(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
+
+// nextText says when the next poll comes.
+func nextText(u poller.Update) string {
+	if u.NextDelay < 0 {
+		return "no poll fits before the deadline"
+	}
+	s := "next poll in " + u.NextDelay.Round(10*time.Millisecond).String()
+	if u.FinalPoll {
+		s += " (the last before the deadline)"
+	}
+	return s
+}
+
+// statusChangeText is the line for a status change:
+// "ID: queued -> running (12s)".
+func (p *progress) statusChangeText(u poller.Update, elapsed time.Duration) string {
+	var b strings.Builder
+	b.WriteString(u.ExecutionID)
+	b.WriteString(": ")
+	if u.Previous != "" {
+		b.WriteString(p.paint(string(u.Previous)))
+		b.WriteString(" -> ")
+	}
+	b.WriteString(p.paint(string(u.Status)))
+	if u.Status.Terminal() && u.Status != client.StatusSuccess && u.Execution != nil && u.Execution.ErrorMessage != nil {
+		b.WriteString(": ")
+		b.WriteString(excerpt(*u.Execution.ErrorMessage, 120))
+	}
+	if !u.Status.Known() {
+		b.WriteString(" (undocumented status: still waiting)")
+	}
+	fmt.Fprintf(&b, " (%s)", clock(elapsed))
+	return b.String()
+}
+
+// writeLine writes s as a line, above the live line if one is shown.
+// p.mu must be held.
+func (p *progress) writeLine(s string) {
+	if p.mode == progressLive {
+		s = "\r\x1b[K" + s + "\n" + p.liveText(time.Now())
+		p.liveShown, p.lastDraw = true, time.Now()
+	} else {
+		s += "\n"
+	}
+	io.WriteString(p.w, s)
+	p.lastWrite = time.Now()
+}
+
+// drawLive redraws the live line. p.mu must be held.
+func (p *progress) drawLive() {
+	io.WriteString(p.w, "\r\x1b[K"+p.liveText(time.Now()))
+	p.liveShown, p.lastDraw = true, time.Now()
+}
+
+// liveText is the live line: "waiting: 3 running, 1 queued | done: 2
+// success | 12s". p.mu must be held.
+func (p *progress) liveText(now time.Time) string {
+	waiting, finished := p.counts()
+	var b strings.Builder
+	if waiting != "" {
+		b.WriteString("waiting: " + waiting)
+	} else {
+		b.WriteString("all finished")
+	}
+	if finished != "" {
+		b.WriteString(" | done: " + finished)
+	}
+	b.WriteString(" | " + clock(now.Sub(p.start)))
+	return b.String()
+}
+
+// heartbeatText is the heartbeat line of a log:
+// "still waiting: 3 running, 1 queued; 2 of 6 finished (2m0s)".
+// p.mu must be held.
+func (p *progress) heartbeatText(now time.Time) string {
+	waiting, _ := p.counts()
+	done := 0
+	for _, s := range p.states {
+		if s.finished() {
+			done++
+		}
+	}
+	if waiting == "" {
+		waiting = "nothing"
+	}
+	return fmt.Sprintf("still waiting: %s; %d of %d finished (%s)", waiting, done, len(p.states), clock(now.Sub(p.start)))
+}
+
+// counts returns the executions still waited on and those finished, counted
+// by status: "3 running, 1 queued" and "2 success, 1 failure". p.mu must be
+// held.
+func (p *progress) counts() (waiting, finished string) {
+	open, closed := map[string]int{}, map[string]int{}
+	for _, s := range p.states {
+		if s.finished() {
+			closed[s.label()]++
+		} else {
+			open[s.label()]++
+		}
+	}
+	return p.countText(open, []string{string(client.StatusRunning), string(client.StatusQueued), labelNotSeen}),
+		p.countText(closed, []string{string(client.StatusSuccess), string(client.StatusFailure), string(client.StatusTimeout), string(client.StatusCancelled)})
+}
+
+// countText formats counts, labels in first first, then the others sorted.
+func (p *progress) countText(counts map[string]int, first []string) string {
+	var parts []string
+	for _, l := range first {
+		if n := counts[l]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, p.paint(l)))
+			delete(counts, l)
+		}
+	}
+	rest := make([]string, 0, len(counts))
+	for l := range counts {
+		rest = append(rest, l)
+	}
+	slices.Sort(rest)
+	for _, l := range rest {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[l], p.paint(l)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ANSI colors of the statuses in a terminal.
+var statusColors = map[string]string{
+	string(client.StatusSuccess):   "\x1b[32m", // green
+	string(client.StatusFailure):   "\x1b[31m", // red
+	string(client.StatusTimeout):   "\x1b[33m", // yellow
+	string(client.StatusCancelled): "\x1b[33m",
+	string(client.StatusRunning):   "\x1b[36m", // cyan
+	labelGaveUp:                    "\x1b[31m",
+}
+
+// paint colors a status word when color is on.
+func (p *progress) paint(label string) string {
+	label = oneLine(label)
+	if c, ok := statusColors[label]; ok && p.color {
+		return c + label + "\x1b[0m"
+	}
+	return label
+}
+
+func statusOrNotSeen(s client.Status) string {
+	if s == "" {
+		return labelNotSeen
+	}
+	return string(s)
+}
+
+// clock formats an elapsed time to the second: "0s", "12s", "2m0s".
+func clock(d time.Duration) string {
+	return max(d, 0).Round(time.Second).String()
+}

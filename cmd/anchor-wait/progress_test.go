@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// safeBuffer is a bytes.Buffer safe for concurrent use.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// change is a status change update at the current (fake) time.
+func change(id string, prev, now client.Status) poller.Update {
+	return poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Kind: poller.UpdateStatusChange,
+		Time: time.Now(), Previous: prev, Status: now, Attempt: 1}
+}
+
+func done(id string, status client.Status, err error) poller.Update {
+	return poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Kind: poller.UpdateDone,
+		Time: time.Now(), Previous: status, Status: status, Err: err}
+}
+
+func TestProgressLines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf safeBuffer
+		p := newProgress(&buf, progressLines, false, true)
+		p.begin(testTask, []string{idA, idB, idC})
+		p.update(change(idA, "", client.StatusQueued))
+		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(), Status: client.StatusQueued, Previous: client.StatusQueued})
+		time.Sleep(2 * time.Second)
+		p.update(change(idA, client.StatusQueued, client.StatusRunning))
+		u := change(idB, "", client.StatusFailure)
+		u.Execution = &client.Execution{ErrorMessage: ptr("boom\nbang")}
+		p.update(u)
+		p.update(done(idB, client.StatusFailure, &poller.UnsuccessfulError{Status: client.StatusFailure}))
+		time.Sleep(1500 * time.Millisecond)
+		p.update(change(idC, "", "paused"))
+		p.update(done(idC, "paused", errors.New("wait for execution: API answered 401 Unauthorized")))
+		p.update(done(idA, client.StatusRunning, fmt.Errorf("x: %w", context.Canceled)))
+		p.end()
+		want := "waiting for 3 executions of task " + testTask + "\n" +
+			idA + ": queued (0s)\n" +
+			idA + ": queued -> running (2s)\n" +
+			idB + ": failure: boom bang (2s)\n" +
+			idC + ": paused (undocumented status: still waiting) (4s)\n" +
+			idC + ": gave up: wait for execution: API answered 401 Unauthorized (4s)\n"
+		if got := buf.String(); got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
+
+func TestProgressHeartbeat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf safeBuffer
+		p := newProgress(&buf, progressLines, false, false)
+		p.begin(testTask, []string{idA, idB, idC, exampleID})
+		p.update(change(idA, "", client.StatusRunning))
+		p.update(change(idB, "", client.StatusRunning))
+		p.update(change(idC, "", client.StatusQueued))
+		time.Sleep(30 * time.Second)
+		p.update(change(exampleID, "", client.StatusSuccess))
+		p.update(done(exampleID, client.StatusSuccess, nil))
+		time.Sleep(10 * time.Minute)
+		p.end()
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		if got, want := lines[5], "still waiting: 2 running, 1 queued; 1 of 4 finished (1m30s)"; got != want {
+			t.Errorf("first heartbeat %q, want %q (60 s after the last line)", got, want)
+		}
+		// After that, one every 60 s: the log is never silent longer.
+		heartbeats := 0
+		last := 30 * time.Second
+		re := regexp.MustCompile(`\((\S+)\)$`)
+		for _, l := range lines[1:] {
+			m := re.FindStringSubmatch(l)
+			if m == nil {
+				t.Fatalf("line %q has no time", l)
+			}
+			at, err := time.ParseDuration(m[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gap := at - last; gap > 60*time.Second {
+				t.Errorf("%v of silence before %q, want at most 60s", gap, l)
+			}
+			last = at
+			if strings.HasPrefix(l, "still waiting") {
+				heartbeats++
+			}
+		}
+		if heartbeats != 10 {
+			t.Errorf("%d heartbeats in 10m30s, want 10", heartbeats)
+		}
+	})
+}
+
+func TestProgressLive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf safeBuffer
+		p := newProgress(&buf, progressLive, false, true)
+		p.begin(testTask, []string{idA, idB})
+		time.Sleep(200 * time.Millisecond)
+		p.update(change(idA, "", client.StatusRunning))
+		p.update(change(idB, "", client.StatusQueued)) // too soon after the last redraw
+		time.Sleep(1300 * time.Millisecond)
+		p.update(change(idB, client.StatusQueued, client.StatusSuccess))
+		p.update(done(idB, client.StatusSuccess, nil))
+		p.end()
+		out := buf.String()
+		for _, want := range []string{
+			"\r\x1b[Kwaiting: 1 \x1b[36mrunning\x1b[0m, 1 not seen yet | 0s", // the live line after an update
+			"\r\x1b[Kwaiting: 1 \x1b[36mrunning\x1b[0m, 1 queued | 1s",       // redrawn by the clock
+			"\r\x1b[K" + idB + ": queued -> \x1b[32msuccess\x1b[0m (2s)\n",   // finished: a line above
+			"waiting: 1 \x1b[36mrunning\x1b[0m | done: 1 \x1b[32msuccess\x1b[0m | 2s",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output %q does not contain %q", out, want)
+			}
+		}
+		if strings.Contains(out, "1 queued | 0s") {
+			t.Errorf("the live line was redrawn less than %v after the last time: %q", liveMinGap, out)
+		}
+		if strings.Contains(out, "1 \x1b[32msuccess\x1b[0m | done") || strings.Contains(out, "running\x1b[0m, 1 \x1b[32msuccess") {
+			t.Errorf("a finished execution was counted as waiting: %q", out)
+		}
+		if strings.Contains(out, idA+": ") {
+			t.Errorf("a change to a non-final status got its own line in a terminal: %q", out)
+		}
+		if !strings.HasSuffix(out, "\r\x1b[K") {
+			t.Errorf("live line not cleared at the end: %q", out)
+		}
+	})
+}
+
+func TestProgressNoColor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf safeBuffer
+		p := newProgress(&buf, progressLive, false, false)
+		p.begin(testTask, []string{idA})
+		p.update(change(idA, "", client.StatusSuccess))
+		p.end()
+		if strings.Contains(buf.String(), "\x1b[3") {
+			t.Errorf("colors without color: %q", buf.String())
+		}
+		var logBuf safeBuffer
+		p = newProgress(&logBuf, progressLines, false, true) // color asked, but not a terminal
+		p.begin(testTask, []string{idA})
+		p.update(change(idA, "", client.StatusSuccess))
+		p.end()
+		if strings.Contains(logBuf.String(), "\x1b") {
+			t.Errorf("escape codes in a log: %q", logBuf.String())
+		}
+	})
+}
+
+func TestProgressQuietAndVerbose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var quiet safeBuffer
+		p := newProgress(&quiet, progressOff, false, false)
+		p.begin(testTask, []string{idA})
+		p.update(change(idA, "", client.StatusRunning))
+		time.Sleep(5 * time.Minute)
+		p.end()
+		if quiet.String() != "" {
+			t.Errorf("quiet progress wrote %q", quiet.String())
+		}
+
+		var verbose safeBuffer
+		p = newProgress(&verbose, progressLines, true, false)
+		p.begin(testTask, []string{idA})
+		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(),
+			Attempt: 3, Status: client.StatusRunning, Previous: client.StatusRunning, NextDelay: 2250 * time.Millisecond})
+		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdateRetry, Time: time.Now(),
+			Attempt: 4, Status: client.StatusRunning, Err: errors.New("API answered 503"), NextDelay: time.Second, FinalPoll: true})
+		p.update(done(idA, client.StatusRunning, fmt.Errorf("wait: %w", context.Canceled)))
+		p.end()
+		for _, want := range []string{
+			idA + ": poll 3: running, next poll in 2.25s (0s)\n",
+			idA + ": poll 4 failed, next poll in 1s (the last before the deadline): API answered 503 (0s)\n",
+			idA + ": stopped: wait: context canceled (0s)\n",
+		} {
+			if !strings.Contains(verbose.String(), want) {
+				t.Errorf("verbose output does not contain %q:\n%s", want, verbose.String())
+			}
+		}
+	})
+}
+
+func TestClock(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0s", -time.Second: "0s", 1499 * time.Millisecond: "1s", 2 * time.Minute: "2m0s", 90 * time.Minute: "1h30m0s"} {
+		if got := clock(d); got != want {
+			t.Errorf("clock(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

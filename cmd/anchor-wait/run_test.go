@@ -1,0 +1,102 @@
+package main
+
+// In-process tests of run against the fake API on loopback: the same paths
+// as the end-to-end tests, under the race detector.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/client/anchortest"
+)
+
+func TestRunFailFast(t *testing.T) {
+	srv := newFake(t)
+	stuck, bad := srv.AddExecution(testTask, anchortest.Always(client.StatusRunning)), srv.AddExecution(testTask, quickFailure())
+	r := runCLI(t, fakeEnv(srv), "", withFastPolls("--fail-fast", "--timeout", "0", "--output", "json", testTask, stuck, bad)...)
+	if r.code != exitFailure {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+	}
+	var d jsonDoc
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil || len(d.Results) != 2 {
+		t.Fatalf("stdout %q: %v", r.stdout, err)
+	}
+	if e, _ := d.Results[0]["error"].(string); d.Results[0]["status"] != "running" || !strings.HasPrefix(e, "stopped by --fail-fast") {
+		t.Errorf("stuck execution %v: want running, stopped by --fail-fast", d.Results[0])
+	}
+	if d.Results[1]["status"] != "failure" || d.Results[1]["error"] != nil {
+		t.Errorf("failed execution %v: want failure with no wait error", d.Results[1])
+	}
+}
+
+func TestRunConcurrencyBoundsRequests(t *testing.T) {
+	srv := newFake(t)
+	args := withFastPolls("--concurrency", "1", "--quiet", testTask)
+	for range 6 {
+		args = append(args, srv.AddExecution(testTask, quickSuccess()))
+	}
+	r := runCLI(t, fakeEnv(srv), "", args...)
+	if r.code != exitSuccess {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	if got := srv.MaxInFlight(); got != 1 {
+		t.Errorf("%d requests in flight at once, want at most --concurrency 1", got)
+	}
+	if r.stderr != "" {
+		t.Errorf("--quiet wrote %q to stderr", r.stderr)
+	}
+}
+
+func TestRunInterruptedByContext(t *testing.T) {
+	srv := newFake(t)
+	id := srv.AddExecution(testTask, anchortest.Always(client.StatusQueued))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := newLineWriter()
+	var stdout bytes.Buffer
+	codes := make(chan int, 1)
+	go func() {
+		codes <- run(ctx, withFastPolls("--output", "json", "--timeout", "0", testTask, id), strings.NewReader(""), &stdout, stderr, envOf(fakeEnv(srv)))
+	}()
+	stderr.waitLine(t, id+": queued")
+	cancel()
+	if code := <-codes; code != exitInterrupted {
+		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr.String())
+	}
+	var d jsonDoc
+	if err := json.Unmarshal(stdout.Bytes(), &d); err != nil || d.ExitCode != exitInterrupted || len(d.Results) != 1 ||
+		d.Results[0]["status"] != "queued" || d.Results[0]["error"] != "interrupted" {
+		t.Errorf("stdout %s (%v): want the execution, queued, error interrupted, exitCode 130", stdout.String(), err)
+	}
+}
+
+func TestRunInterruptedWhileStarting(t *testing.T) {
+	srv := newFake(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := runCLICtx(t, ctx, fakeEnv(srv), "", runArgs("--output", "json", testTask)...)
+	if r.code != exitInterrupted || !strings.Contains(r.stderr, "cannot start task") {
+		t.Errorf("exit %d, stderr %q; want 130 and the failed start", r.code, r.stderr)
+	}
+}
+
+func TestRunStartFailsFirst(t *testing.T) {
+	srv := newFake(t, anchortest.WithFaults(anchortest.Fault{Op: anchortest.OpRunTask, Status: 403}))
+	env := fakeEnv(srv)
+	env[envGitHubActions] = "true"
+	r := runCLI(t, env, "", runArgs("--output", "json", testTask)...)
+	if r.code != exitAPIError {
+		t.Fatalf("exit %d, want 4; stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "::error title=anchor-wait could not start the task::cannot start task "+testTask) {
+		t.Errorf("stderr has no annotation for the failed start:\n%s", r.stderr)
+	}
+	var d jsonDoc
+	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil || d.ExitCode != exitAPIError || len(d.Results) != 0 {
+		t.Errorf("stdout %q (%v): want no results and exitCode 4", r.stdout, err)
+	}
+}
