@@ -1,0 +1,372 @@
+package poller_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/client/anchortest"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// Tests of the benchmarks' harness: workloads, statistics, the wait loops
+// and the getters, so the numbers in docs/benchmarks.md rest on checked code.
+
+func TestBenchWorkloads(t *testing.T) {
+	median := func(execs []benchExec) time.Duration {
+		ds := make([]time.Duration, len(execs))
+		for i, e := range execs {
+			ds[i] = e.finish()
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	tests := []struct {
+		workload            string
+		wantN               int
+		medianLo, medianHi  time.Duration
+		wantAttach, wantFan bool
+	}{
+		{"cold", benchExecs, 27 * time.Second, 33 * time.Second, false, false},
+		{"late", benchExecs, 27 * time.Second, 33 * time.Second, true, false},
+		{"steady", benchExecs, 44 * time.Second, 46 * time.Second, false, false},
+		// Queued for up to 10 minutes, 5 at the median, then ~30 s.
+		{"fan-out", benchFanOutExecs, 4 * time.Minute, 7 * time.Minute, false, true},
+	}
+	workloads := map[string]benchWorkload{}
+	for _, wl := range benchWorkloads() {
+		workloads[wl.name] = wl
+	}
+	for _, tt := range tests {
+		t.Run(tt.workload, func(t *testing.T) {
+			wl, ok := workloads[tt.workload]
+			if !ok {
+				t.Fatalf("no workload %q", tt.workload)
+			}
+			execs := wl.gen(rand.New(rand.NewPCG(1, 2)))
+			if again := wl.gen(rand.New(rand.NewPCG(1, 2))); !slices.Equal(execs, again) {
+				t.Error("two runs from the same seed differ")
+			}
+			if len(execs) != tt.wantN {
+				t.Fatalf("%d executions, want %d", len(execs), tt.wantN)
+			}
+			if wl.fanOut != tt.wantFan {
+				t.Errorf("fanOut %v, want %v", wl.fanOut, tt.wantFan)
+			}
+			if m := median(execs); m < tt.medianLo || m > tt.medianHi {
+				t.Errorf("median duration %v, want in [%v, %v]", m, tt.medianLo, tt.medianHi)
+			}
+			attached := 0
+			for i, e := range execs {
+				if e.running < benchMinDuration || e.running > benchMaxDuration {
+					t.Fatalf("execution %d runs %v, want in [%v, %v]", i, e.running, benchMinDuration, benchMaxDuration)
+				}
+				if e.queued < 0 || e.queued >= benchFanOutOver || (!tt.wantFan && e.queued != 0) {
+					t.Fatalf("execution %d queued %v, want 0, or under %v in a fan-out", i, e.queued, benchFanOutOver)
+				}
+				if e.attach < 0 || (e.attach > 0 && e.attach >= e.finish()) || (!tt.wantAttach && e.attach != 0) {
+					t.Fatalf("execution %d attached at %v of %v", i, e.attach, e.finish())
+				}
+				if e.attach > 0 {
+					attached++
+				}
+			}
+			if tt.wantAttach && attached < len(execs)*9/10 {
+				t.Errorf("%d of %d waits start late, want nearly all", attached, len(execs))
+			}
+		})
+	}
+}
+
+func TestBenchLogNormalClamps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	lo, hi := 10*time.Second, 20*time.Second
+	var sawLo, sawHi bool
+	for range 1000 {
+		d := benchLogNormal(rng, 15*time.Second, 3, lo, hi)
+		if d < lo || d > hi {
+			t.Fatalf("got %v, want in [%v, %v]", d, lo, hi)
+		}
+		sawLo, sawHi = sawLo || d == lo, sawHi || d == hi
+	}
+	if !sawLo || !sawHi {
+		t.Errorf("with sigma 3, saw the low bound %v and the high bound %v, want both", sawLo, sawHi)
+	}
+}
+
+func TestBenchQuantile(t *testing.T) {
+	tests := []struct {
+		xs   []float64
+		q    float64
+		want float64
+	}{
+		{[]float64{5}, 0.5, 5},
+		{[]float64{3, 1, 2}, 0.5, 2},
+		{[]float64{4, 3, 2, 1}, 0.5, 2},
+		{[]float64{1, 2, 3, 4}, 0.99, 4},
+		{[]float64{1, 2, 3, 4}, 0, 1},
+		{[]float64{1, 2, 3, 4}, 1, 4},
+	}
+	for _, tt := range tests {
+		xs := slices.Clone(tt.xs)
+		if got := benchQuantile(xs, tt.q); got != tt.want {
+			t.Errorf("benchQuantile(%v, %v) = %v, want %v", tt.xs, tt.q, got, tt.want)
+		}
+	}
+	hundred := make([]float64, 100)
+	for i := range hundred {
+		hundred[i] = float64(100 - i) // 100 .. 1
+	}
+	if got := benchQuantile(hundred, 0.99); got != 99 {
+		t.Errorf("p99 of 1..100 = %v, want 99", got)
+	}
+	if got := benchQuantile(nil, 0.5); !math.IsNaN(got) {
+		t.Errorf("quantile of nothing = %v, want NaN", got)
+	}
+}
+
+func TestSummarizeRun(t *testing.T) {
+	s := time.Second
+	got := summarizeRun(30, []time.Duration{0, 2 * s, 4 * s}, []time.Duration{10 * s, 4 * s, 2 * s})
+	want := benchSummary{reqPerExec: 10, lagMean: 2, lagP50: 2, lagP99: 4, relLagP99: 2}
+	if got != want {
+		t.Errorf("summarizeRun = %+v, want %+v", got, want)
+	}
+}
+
+func TestParseTrialPolicy(t *testing.T) {
+	good := []struct {
+		in   string
+		want poller.Policy
+	}{
+		{"1s,1.5,15s,0.2", poller.Policy{InitialInterval: time.Second, Multiplier: 1.5, MaxInterval: 15 * time.Second, Jitter: 0.2}},
+		{" 500ms, 2, 1m, 0 ", poller.Policy{InitialInterval: 500 * time.Millisecond, Multiplier: 2, MaxInterval: time.Minute, Jitter: 0}},
+	}
+	for _, tt := range good {
+		got, err := parseTrialPolicy(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("parseTrialPolicy(%q) = %+v, %v; want %+v, nil", tt.in, got, err, tt.want)
+		}
+	}
+	bad := []struct{ in, wantInErr string }{
+		{"1s,1.5,15s", "want initial,multiplier,max,jitter"},
+		{"1x,1.5,15s,0.2", `"1x"`},
+		{"1s,fast,15s,0.2", `"fast"`},
+		{"1s,1.5,15s,1", "jitter 1"},
+		{"20s,1.5,15s,0.2", "max interval 15s"},
+	}
+	for _, tt := range bad {
+		_, err := parseTrialPolicy(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.wantInErr) {
+			t.Errorf("parseTrialPolicy(%q) error %v, want one containing %q", tt.in, err, tt.wantInErr)
+		}
+	}
+}
+
+func TestParseVmHWM(t *testing.T) {
+	tests := []struct {
+		name, status string
+		want         int64
+		wantErr      bool
+	}{
+		{"linux status", "Name:\tgo\nVmPeak:\t  900 kB\nVmHWM:\t  123456 kB\nVmRSS:\t 1000 kB\n", 123456, false},
+		{"no line", "Name:\tgo\nVmRSS:\t 1000 kB\n", 0, true},
+		{"bad unit", "VmHWM:\t 12 MB\n", 0, true},
+		{"bad number", "VmHWM:\t twelve kB\n", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseVmHWM(bufio.NewScanner(strings.NewReader(tt.status)))
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("parseVmHWM = %d, %v; want %d, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestPeerWaitPollTimes checks, over HTTP against the fake, that a peer's
+// loop polls exactly when its delay function says: gh run watch polls twice
+// at once, then every 3 s, and returns at the first poll after the end.
+func TestPeerWaitPollTimes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		id := s.AddExecution(benchTaskID, anchortest.Succeed(time.Second, 6*time.Second, "done"))
+		start := time.Now()
+		exec, polls, err := peerWait(t.Context(), s.Client(), poller.Ref{TaskID: benchTaskID, ExecutionID: id}, ghRunWatchDelay, func() float64 { return 0.5 })
+		if err != nil || exec.Status != client.StatusSuccess {
+			t.Fatalf("peerWait: %v, %v; want success", exec, err)
+		}
+		if got := time.Since(start); got != 9*time.Second {
+			t.Errorf("returned after %v, want 9s (the first poll after the end at 7s)", got)
+		}
+		var got []time.Duration
+		for _, r := range s.RequestsFor(id) {
+			got = append(got, r.Time.Sub(start))
+		}
+		want := []time.Duration{0, 0, 3 * time.Second, 6 * time.Second, 9 * time.Second}
+		if !slices.Equal(got, want) || polls != len(want) {
+			t.Errorf("polls at %v (%d counted), want %v", got, polls, want)
+		}
+	})
+}
+
+func TestPeerWaitGivesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		id := s.AddExecution(benchTaskID, anchortest.Always(client.StatusRunning))
+		giveUp := func(n int, _ time.Duration, _ float64) time.Duration {
+			if n == 3 {
+				return -1
+			}
+			return time.Second
+		}
+		exec, polls, err := peerWait(t.Context(), &stateGetter{s: s}, poller.Ref{TaskID: benchTaskID, ExecutionID: id}, giveUp, rand.Float64)
+		if err == nil || polls != 3 || exec == nil || exec.Status != client.StatusRunning {
+			t.Errorf("peerWait = %v, %d polls, %v; want running after 3 polls and an error", exec, polls, err)
+		}
+	})
+}
+
+// TestRunStrategyLags checks the lags the harness computes against ones
+// worked out by hand.
+func TestRunStrategyLags(t *testing.T) {
+	s := time.Second
+	execs := []benchExec{
+		{running: 2500 * time.Millisecond},               // kubectl polls at 3 s: lag 0.5 s; azure at 30 s: 27.5 s
+		{running: 7 * s, attach: 4 * s},                  // kubectl polls at 7 s: lag 0; azure at 4 s then 34 s: 27 s
+		{queued: 10 * s, running: 35 * s, attach: 1 * s}, // ends at 45 s: kubectl 0; azure polls at 1, 31, 61 s: 16 s
+	}
+	tests := []struct {
+		peer     peerDelay
+		name     string
+		wantLags []time.Duration
+		wantReqs int
+	}{
+		{fixedDelay(time.Second), "kubectl-1s", []time.Duration{s / 2, 0, 0}, 4 + 4 + 45},
+		{azurePollUntilDoneDelay, "azure-30s", []time.Duration{27500 * time.Millisecond, 27 * s, 16 * s}, 2 + 2 + 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				run := runStrategy(t, benchStrategy{name: tt.name, peer: tt.peer}, execs, viaHTTP, false)
+				if !slices.Equal(run.lags, tt.wantLags) {
+					t.Errorf("lags %v, want %v", run.lags, tt.wantLags)
+				}
+				if run.requests != tt.wantReqs {
+					t.Errorf("%d requests, want %d", run.requests, tt.wantReqs)
+				}
+				if want := []time.Duration{2500 * time.Millisecond, 7 * s, 45 * s}; !slices.Equal(run.durations, want) {
+					t.Errorf("durations %v, want %v", run.durations, want)
+				}
+			})
+		})
+	}
+}
+
+// TestBenchViaStateMatchesHTTP shows that reading the fake's state, as the
+// fan-out workload does, yields the very numbers polling it over HTTP does:
+// the same requests and the same lag for every execution, for every
+// strategy. (Ours with one WaitAll is checked without jitter, as its waits
+// draw from one random source in an order the scheduler picks.)
+func TestBenchViaStateMatchesHTTP(t *testing.T) {
+	s := time.Second
+	execs := []benchExec{
+		{running: s},
+		{running: 2500 * time.Millisecond},
+		{running: 7 * s, attach: 2 * s},
+		{queued: 20 * s, running: 31 * s},
+		{running: 95 * s, attach: 40 * s},
+		{queued: 50 * s, running: 70 * s, attach: 5 * s},
+	}
+	noJitter := poller.DefaultPolicy()
+	noJitter.Jitter = 0
+	type variant struct {
+		st     benchStrategy
+		fanOut bool
+	}
+	var variants []variant
+	for _, st := range benchStrategies(nil) {
+		variants = append(variants, variant{st, false})
+	}
+	variants = append(variants, variant{benchStrategy{name: "ours-no-jitter", policy: noJitter}, true})
+	for _, v := range variants {
+		name := v.st.name
+		if v.fanOut {
+			name += "/wait-all"
+		}
+		t.Run(name, func(t *testing.T) {
+			var runs [2]benchRun
+			for i, via := range []benchVia{viaHTTP, viaState} {
+				synctest.Test(t, func(t *testing.T) {
+					runs[i] = runStrategy(t, v.st, execs, via, v.fanOut)
+				})
+			}
+			if runs[0].requests != runs[1].requests || runs[0].requests < len(execs) {
+				t.Errorf("requests over HTTP %d, from state %d; want equal, at least one per execution", runs[0].requests, runs[1].requests)
+			}
+			if !slices.Equal(runs[0].lags, runs[1].lags) {
+				t.Errorf("lags over HTTP %v, from state %v; want equal", runs[0].lags, runs[1].lags)
+			}
+		})
+	}
+}
+
+func TestPooledGetter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		id := s.AddExecution(benchTaskID, anchortest.Succeed(0, time.Second, "done"))
+		inner := &countingStateGetter{stateGetter: stateGetter{s: s}}
+		pg, stop := newPooledGetter(inner, 2)
+		defer stop()
+
+		exec, err := pg.GetExecution(t.Context(), benchTaskID, id)
+		if err != nil || exec.ID != id || exec.Status != client.StatusRunning {
+			t.Fatalf("GetExecution = %+v, %v; want execution %s running", exec, err, id)
+		}
+		if _, err := pg.GetExecution(t.Context(), benchTaskID, "00000000-0000-4000-8000-000000000000"); !errors.Is(err, client.ErrNotFound) {
+			t.Errorf("unknown execution: error %v, want one matching client.ErrNotFound", err)
+		}
+		if n := inner.calls.Load(); n != 2 {
+			t.Errorf("%d calls reached the inner getter, want 2", n)
+		}
+		if inner.peak.Load() > 2 {
+			t.Errorf("%d calls at once on 2 workers", inner.peak.Load())
+		}
+
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := pg.GetExecution(ctx, benchTaskID, id); !errors.Is(err, context.Canceled) {
+			t.Errorf("with an ended context: error %v, want context.Canceled", err)
+		}
+		if n := inner.calls.Load(); n != 2 {
+			t.Errorf("%d calls reached the inner getter after a call with an ended context, want still 2", n)
+		}
+	})
+}
+
+// countingStateGetter is a stateGetter that also records the most calls in
+// progress at once.
+type countingStateGetter struct {
+	stateGetter
+	inFlight, peak atomic.Int64
+}
+
+func (g *countingStateGetter) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+	n := g.inFlight.Add(1)
+	defer g.inFlight.Add(-1)
+	for p := g.peak.Load(); n > p && !g.peak.CompareAndSwap(p, n); p = g.peak.Load() {
+	}
+	return g.stateGetter.GetExecution(ctx, taskID, execID)
+}

@@ -1,0 +1,97 @@
+package poller_test
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// trialPolicyFlag adds a strategy "trial" to BenchmarkPolicy: the Poller
+// with the given policy, to measure a change of the defaults before making
+// it. The value is "initial,multiplier,max,jitter", such as 1s,1.5,15s,0.2.
+var trialPolicyFlag = flag.String("policy.trial", "", "also benchmark the Poller with this policy: initial,multiplier,max,jitter (such as 1s,1.5,15s,0.2)")
+
+// fanOutHTTPFlag makes the fan-out workload poll through HTTP like the
+// others, instead of reading the fake's state: the same numbers, at many
+// times the real cost (minutes for the fixed-interval peers).
+var fanOutHTTPFlag = flag.Bool("policy.fanout-http", false, "poll through HTTP in the fan-out workload too (slow)")
+
+// BenchmarkPolicy runs every wait strategy (peers_test.go's, then ours) over
+// every workload (bench_workload_test.go) in virtual time against the
+// in-memory fake API, and reports per strategy and workload:
+//
+//	req/exec     requests per execution, mean
+//	lag-mean-s   detection lag in seconds (from the execution's end to the
+//	lag-p50-s    return of its wait): mean, median, 99th percentile
+//	lag-p99-s
+//	rel-lag-p99  99th percentile of lag / the execution's duration
+//
+// Results are the same on every run (seeded workloads and jitter), except
+// for ours on fan-out, where WaitAll's goroutines share one random source in
+// an order the scheduler picks. ns/op is real time per run of the whole
+// workload. Run it with
+//
+//	go test ./poller -run '^$' -bench Policy -benchtime=1x
+//
+// and compare runs with benchstat.
+func BenchmarkPolicy(b *testing.B) {
+	var trial *poller.Policy
+	if *trialPolicyFlag != "" {
+		p, err := parseTrialPolicy(*trialPolicyFlag)
+		if err != nil {
+			b.Fatalf("-policy.trial: %v", err)
+		}
+		trial = &p
+	}
+	for _, st := range benchStrategies(trial) {
+		for wi, wl := range benchWorkloads() {
+			execs := wl.gen(rand.New(rand.NewPCG(benchWorkloadSeed, uint64(wi))))
+			via := viaHTTP
+			if wl.fanOut && !*fanOutHTTPFlag {
+				via = viaState
+			}
+			b.Run(fmt.Sprintf("strategy=%s/workload=%s", st.name, wl.name), func(b *testing.B) {
+				var run benchRun
+				for b.Loop() {
+					benchBubble(b, func(t *testing.T) {
+						run = runStrategy(t, st, execs, via, wl.fanOut)
+					})
+				}
+				sum := summarizeRun(run.requests, run.lags, run.durations)
+				b.ReportMetric(sum.reqPerExec, "req/exec")
+				b.ReportMetric(sum.lagMean, "lag-mean-s")
+				b.ReportMetric(sum.lagP50, "lag-p50-s")
+				b.ReportMetric(sum.lagP99, "lag-p99-s")
+				b.ReportMetric(sum.relLagP99, "rel-lag-p99")
+			})
+		}
+	}
+}
+
+// parseTrialPolicy parses "initial,multiplier,max,jitter", such as
+// "1s,1.5,15s,0.2", into a valid Policy.
+func parseTrialPolicy(s string) (poller.Policy, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return poller.Policy{}, fmt.Errorf("policy %q: want initial,multiplier,max,jitter such as 1s,1.5,15s,0.2", s)
+	}
+	initial, err1 := time.ParseDuration(strings.TrimSpace(parts[0]))
+	mult, err2 := strconv.ParseFloat(strings.TrimSpace(parts[1]), 64)
+	maxInterval, err3 := time.ParseDuration(strings.TrimSpace(parts[2]))
+	jitter, err4 := strconv.ParseFloat(strings.TrimSpace(parts[3]), 64)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return poller.Policy{}, fmt.Errorf("policy %q: want initial,multiplier,max,jitter such as 1s,1.5,15s,0.2: %w", s, err)
+	}
+	p := poller.Policy{InitialInterval: initial, Multiplier: mult, MaxInterval: maxInterval, Jitter: jitter}
+	if err := p.Validate(); err != nil {
+		return poller.Policy{}, err
+	}
+	return p, nil
+}
