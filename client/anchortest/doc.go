@@ -12,7 +12,9 @@
 // the moment the execution is added (or started through POST /v1/task/run).
 // Faults make chosen requests fail the way real networks and servers do:
 // error statuses with retry hints, delays, dropped connections and garbled
-// bodies. Every request is recorded (never the API key) for assertions.
+// bodies. Every request is recorded (never the API key) for assertions;
+// WithRecordLimit bounds the records for servers that answer millions of
+// requests, leaving the counters exact.
 //
 // NewServer serves real HTTP on a loopback port. NewInMemoryServer serves the
 // same handler over in-memory connections, with no sockets, so it can run

@@ -29,6 +29,7 @@ func (x *exchange) getExecution(taskID, execID string) {
 		x.executionNotFound(taskID, execID)
 		return
 	}
+	x.exec = e
 	n := e.requests.Add(1)
 	if x.fault == nil {
 		if f := matchFault(e.tl.faults, n, time.Since(e.created), OpGetExecution); f != nil && x.useFault(f) {
@@ -196,7 +197,7 @@ func (x *exchange) runTask() {
 		x.sendError(http.StatusInternalServerError, "Could not start the task: "+err.Error())
 		return
 	}
-	x.req.ExecutionID = e.id
+	x.req.ExecutionID, x.exec = e.id, e
 
 	if req.Async != nil && *req.Async {
 		x.send(http.StatusOK, dataBody(client.RunTaskResult{

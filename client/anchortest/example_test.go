@@ -81,3 +81,21 @@ func ExampleNewInMemoryServer() {
 	fmt.Println(exec.Status, exec.ExecutionTime == nil)
 	// Output: queued true
 }
+
+// A server that answers a great many requests, in a load test or a
+// long-running fake, can keep no request records at all: Stats and
+// RequestCountFor still count every request.
+func ExampleWithRecordLimit() {
+	s := anchortest.NewServer(anchortest.WithRecordLimit(0))
+	defer s.Close()
+	id := s.AddExecution(taskID, anchortest.Succeed(0, 0, "done"))
+	c := s.Client()
+	for range 3 {
+		if _, err := c.GetExecution(context.Background(), taskID, id); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Println(len(s.Requests()), s.Stats().Requests, s.RequestCountFor(id))
+	// Output: 0 3 3
+}

@@ -14,6 +14,10 @@ import (
 // apiKeyHeader is the header the API reads the key from.
 const apiKeyHeader = "anchor-api-key"
 
+// apiKeyHeaderKey is apiKeyHeader in canonical form, which Header.Get finds
+// without allocating a canonical copy of the name on every request.
+const apiKeyHeaderKey = "Anchor-Api-Key"
+
 // exchange is one request being answered.
 type exchange struct {
 	s       *Server
@@ -22,7 +26,8 @@ type exchange struct {
 	body    []byte // the request body, read whole
 	bodyErr error  // why the body could not be read
 	req     Request
-	fault   *Fault // the fault shaping the answer, or nil
+	fault   *Fault     // the fault shaping the answer, or nil
+	exec    *execution // the execution the request named, once looked up
 }
 
 // serveHTTP answers one request: latency, server-wide faults, the API key,
@@ -47,7 +52,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		x.body, x.bodyErr = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRunBody))
 	}
-	x.req.Auth = s.checkKey(r.Header.Get(apiKeyHeader))
+	x.req.Auth = s.checkKey(r.Header.Get(apiKeyHeaderKey))
 	op, taskID, execID, method := route(r.URL.Path)
 	x.req.Op, x.req.TaskID, x.req.ExecutionID = op, canonicalID(taskID), canonicalID(execID)
 
@@ -230,9 +235,18 @@ func (x *exchange) send(status int, body []byte) {
 	_, _ = x.w.Write(body)
 }
 
-// finish records the exchange and logs it.
+// finish counts and records the exchange, and logs it.
 func (x *exchange) finish() {
 	x.req.Duration = time.Since(x.req.Time)
+	if id := x.req.ExecutionID; id != "" {
+		e := x.exec
+		if e == nil { // answered before any lookup, or the execution is not the task's
+			e = x.s.store.byID(id)
+		}
+		if e != nil {
+			e.ended.Add(1)
+		}
+	}
 	x.s.rec.end(&x.req)
 	if l := x.s.logger; l != nil {
 		l.LogAttrs(x.r.Context(), slog.LevelInfo, "request",

@@ -2,6 +2,8 @@ package anchortest
 
 import (
 	"log/slog"
+	"net"
+	"net/http"
 	"time"
 )
 
@@ -19,10 +21,15 @@ type config struct {
 	seed      *uint64
 	logger    *slog.Logger
 	onlyTasks []string
+	records   int // the most request records kept; negative for no limit
+
+	// connObserver, when set, sees every connection state change; only
+	// tests set it.
+	connObserver func(net.Conn, http.ConnState)
 }
 
 func newConfig(opts []Option) config {
-	c := config{apiKey: DefaultAPIKey, template: DefaultTemplate()}
+	c := config{apiKey: DefaultAPIKey, template: DefaultTemplate(), records: -1}
 	for _, o := range opts {
 		if o != nil {
 			o(&c)
@@ -80,4 +87,16 @@ func WithLogger(l *slog.Logger) Option {
 // any task whose ID is a UUID.
 func WithTasks(taskIDs ...string) Option {
 	return func(c *config) { c.onlyTasks = append(append([]string{}, c.onlyTasks...), taskIDs...) }
+}
+
+// WithRecordLimit keeps the records of at most n requests, those that ended
+// last, for servers that answer more requests than their records should
+// hold in memory: a load test or a long-running fake. WithRecordLimit(0)
+// keeps none. A negative n keeps them all, as a server does by default.
+//
+// Only Server.Requests and Server.RequestsFor see the limit: Stats,
+// MaxInFlight, ConnectionsOpened and RequestCountFor count every request
+// whatever it is.
+func WithRecordLimit(n int) Option {
+	return func(c *config) { c.records = n }
 }

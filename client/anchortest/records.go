@@ -68,11 +68,17 @@ type recorder struct {
 	connsOpen   atomic.Int64
 	faults      atomic.Int64
 
+	// limit is the most records kept: the latest to end replace the
+	// oldest. It is negative for no limit, and 0 keeps none. It is set
+	// before the server starts and never changes.
+	limit int
+
 	mu sync.Mutex
 	// chunks hold the records in fixed-size blocks, so keeping hundreds of
-	// thousands never copies the earlier ones.
+	// thousands never copies the earlier ones. With a limit they form a
+	// ring: record number i (counting from 0) is in slot i%limit.
 	chunks [][]Request
-	n      int // records kept
+	n      int // records ever kept, including those since replaced
 }
 
 // chunkSize is the number of records per block.
@@ -90,35 +96,52 @@ func (r *recorder) begin() int64 {
 	return r.seq.Add(1)
 }
 
-// end counts a request out and keeps its record.
+// end counts a request out and keeps its record, unless the limit is 0.
 func (r *recorder) end(req *Request) {
 	r.inFlight.Add(-1)
 	if req.Fault {
 		r.faults.Add(1)
 	}
-	r.mu.Lock()
-	if r.n%chunkSize == 0 {
-		r.chunks = append(r.chunks, make([]Request, 0, chunkSize))
+	if r.limit == 0 {
+		return
 	}
-	last := &r.chunks[len(r.chunks)-1]
-	*last = append(*last, *req)
+	r.mu.Lock()
+	slot := r.n
+	if r.limit > 0 {
+		slot %= r.limit
+	}
+	c, i := slot/chunkSize, slot%chunkSize
+	if c == len(r.chunks) {
+		size := chunkSize
+		if r.limit > 0 {
+			size = min(size, r.limit-c*chunkSize) // the ring's last block may be shorter
+		}
+		r.chunks = append(r.chunks, make([]Request, size))
+	}
+	r.chunks[c][i] = *req
 	r.n++
 	r.mu.Unlock()
 }
 
-// requests returns a copy of the records in order of arrival, those for which
-// keep returns true.
+// requests returns a copy of the records kept, in order of arrival, those
+// for which keep returns true.
 func (r *recorder) requests(keep func(*Request) bool) []Request {
 	r.mu.Lock()
+	first := 0 // the oldest record still kept
+	if r.limit >= 0 {
+		first = max(r.n-r.limit, 0)
+	}
 	var out []Request
 	if keep == nil {
-		out = make([]Request, 0, r.n)
+		out = make([]Request, 0, r.n-first)
 	}
-	for _, c := range r.chunks {
-		for i := range c {
-			if keep == nil || keep(&c[i]) {
-				out = append(out, c[i])
-			}
+	for k := first; k < r.n; k++ {
+		slot := k
+		if r.limit > 0 {
+			slot %= r.limit
+		}
+		if rec := &r.chunks[slot/chunkSize][slot%chunkSize]; keep == nil || keep(rec) {
+			out = append(out, *rec)
 		}
 	}
 	r.mu.Unlock()

@@ -40,6 +40,7 @@ type Server struct {
 	started  time.Time
 	store    *store
 	rec      recorder
+	conns    *conns
 	template atomic.Pointer[timeline]
 	faults   atomic.Pointer[[]Fault]
 
@@ -58,6 +59,9 @@ type Server struct {
 	closed    bool
 	handlers  sync.WaitGroup
 	closeOnce sync.Once
+	// graceOver records that Close had to cut connections still busy when
+	// the grace ran out. Close sets it; it is read only after Close.
+	graceOver bool
 }
 
 // newServer makes a server that is not yet serving.
@@ -69,7 +73,10 @@ func newServer(opts []Option) *Server {
 		logger:  cfg.logger,
 		started: time.Now(),
 		store:   newStore(cfg.seed, cfg.onlyTasks),
+		rec:     recorder{limit: cfg.records},
+		conns:   newConns(),
 	}
+	s.conns.observe = cfg.connObserver
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.SetTemplate(cfg.template)
 	s.SetFaults(cfg.faults...)
@@ -180,7 +187,7 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
-func (s *Server) connState(_ net.Conn, state http.ConnState) {
+func (s *Server) connState(c net.Conn, state http.ConnState) {
 	switch state {
 	case http.StateNew:
 		s.rec.connsOpened.Add(1)
@@ -188,13 +195,18 @@ func (s *Server) connState(_ net.Conn, state http.ConnState) {
 	case http.StateClosed, http.StateHijacked:
 		s.rec.connsOpen.Add(-1)
 	}
+	s.conns.track(c, state)
 }
 
 // Close stops the server and waits until it is fully stopped: it refuses new
-// requests, ends delays and synchronous runs in progress, waits for the
-// handlers to return (cutting connections still busy after a grace period),
-// and closes the idle connections of HTTPClient's transport. It is safe to
-// call more than once.
+// requests, ends delays and synchronous runs in progress, and closes the
+// idle connections of HTTPClient's transport.
+//
+// Connections that carry no request, because they were opened and never
+// used or are idle between requests, are cut at once. Close waits for the
+// requests in progress to be answered, and cuts the connections of those
+// still unanswered after a grace period of five seconds. It is safe to call
+// more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.closeMu.Lock()
@@ -203,8 +215,15 @@ func (s *Server) Close() {
 		s.cancel()
 		if s.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+			// Once the connections just cut are gone, Shutdown finds only
+			// those with a request in progress, and waits for them alone.
+			select {
+			case <-s.conns.cutQuiet():
+			case <-ctx.Done():
+			}
 			if err := s.srv.Shutdown(ctx); err != nil {
 				_ = s.srv.Close() // cut what did not finish within the grace
+				s.graceOver = true
 			}
 			cancel()
 			<-s.serveDone
@@ -297,13 +316,33 @@ func (s *Server) Execution(execID string) (client.Execution, bool) {
 
 // Requests returns the record of every request answered so far (or dropped),
 // in order of arrival. Requests still in progress are not included.
+//
+// Under WithRecordLimit(n) it returns only the records of the last n
+// requests to end, so Seq numbers may skip, and none at all for
+// WithRecordLimit(0); Stats still counts every request.
 func (s *Server) Requests() []Request { return s.rec.requests(nil) }
 
 // RequestsFor returns the records of the answered requests that named
 // execution execID, in order of arrival.
+//
+// Under WithRecordLimit it searches only the records kept (none for
+// WithRecordLimit(0)); RequestCountFor counts them all.
 func (s *Server) RequestsFor(execID string) []Request {
 	execID = canonicalID(execID)
 	return s.rec.requests(func(r *Request) bool { return r.ExecutionID == execID })
+}
+
+// RequestCountFor returns how many requests that named execution execID
+// have been answered (or dropped), whatever WithRecordLimit says: with every
+// record kept, it is len(RequestsFor(execID)). Requests that ended before
+// the execution was added are not counted, and for an execution the server
+// does not know it returns 0.
+func (s *Server) RequestCountFor(execID string) int {
+	e := s.store.byID(execID)
+	if e == nil {
+		return 0
+	}
+	return int(e.ended.Load())
 }
 
 // Stats returns the server's counters.

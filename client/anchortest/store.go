@@ -24,7 +24,8 @@ type execution struct {
 	version       string
 	created       time.Time
 	tl            *timeline
-	requests      atomic.Int64 // requests for it so far
+	requests      atomic.Int64 // GETs of it so far, for its script's faults
+	ended         atomic.Int64 // requests that named it and have ended
 }
 
 // visible reports whether the execution can be seen elapsed after it was added.

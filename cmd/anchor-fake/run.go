@@ -30,7 +30,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintln(stderr, "Run 'anchor-fake -h' for usage.")
 		return exitUsage
 	}
-	opts := []anchortest.Option{anchortest.WithAPIKey(cfg.apiKey), anchortest.WithTemplate(cfg.template)}
+	// A long-running fake keeps no request records: nothing reads them, and
+	// kept forever they would grow without bound.
+	opts := []anchortest.Option{anchortest.WithAPIKey(cfg.apiKey), anchortest.WithTemplate(cfg.template), anchortest.WithRecordLimit(0)}
 	if cfg.seed != nil {
 		opts = append(opts, anchortest.WithSeed(*cfg.seed))
 	}
