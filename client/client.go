@@ -67,9 +67,10 @@ type Option func(*config)
 func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
 
 // WithHTTPClient makes the Client send requests through a copy of hc: its
-// Transport is used as it is, but redirects are never followed, since they
-// would carry the API key elsewhere. hc.Timeout should be left zero: the
-// per-attempt timeout comes from WithRequestTimeout.
+// Transport and cookie jar are used as they are, but redirects are never
+// followed, since they would carry the API key elsewhere, and hc.Timeout is
+// ignored: each attempt's timeout comes from WithRequestTimeout, through the
+// request's context.
 func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.hc = hc } }
 
 // WithUserAgent sets the User-Agent header.
@@ -137,6 +138,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	hc := &http.Client{Transport: NewTransport(cfg.concurrency)}
 	if cfg.hc != nil {
 		own := *cfg.hc
+		own.Timeout = 0 // each attempt has its own timeout, from ctx
 		hc = &own
 	}
 	// A redirect would carry the anchor-api-key header to wherever it

@@ -192,8 +192,9 @@ func TestAPIErrorClassification(t *testing.T) {
 		{&APIError{StatusCode: 408}, false, false, false, true},
 		{&APIError{StatusCode: 409}, false, false, false, true},
 		{&APIError{StatusCode: 500}, false, false, false, true},
-		{&APIError{StatusCode: 503, ShouldRetry: &no}, false, false, false, false},
-		{&APIError{StatusCode: 400, ShouldRetry: &yes}, false, false, false, true},
+		// IsTransient ignores x-should-retry, which governs immediate retries.
+		{&APIError{StatusCode: 503, ShouldRetry: &no}, false, false, false, true},
+		{&APIError{StatusCode: 400, ShouldRetry: &yes}, false, false, false, false},
 	}
 	for _, tt := range tests {
 		var err error = tt.err
@@ -219,6 +220,9 @@ func TestAPIErrorClassification(t *testing.T) {
 			t.Errorf("IsTransient(%v) = %v, want %v", err, got, want)
 		}
 	}
+	if (&APIError{StatusCode: 503, ShouldRetry: &no}).Temporary() || !(&APIError{StatusCode: 400, ShouldRetry: &yes}).Temporary() {
+		t.Errorf("Temporary() must follow x-should-retry")
+	}
 	e := &APIError{StatusCode: 429, Code: 1042, Message: "slow down", RetryAfter: 2 * time.Second}
 	if got, want := e.Error(), "API answered 429 Too Many Requests: slow down (code 1042)"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
@@ -236,5 +240,16 @@ func TestNewTransport(t *testing.T) {
 			t.Errorf("NewTransport(%d): conns %d, idle per host %d, idle %d; want %d, %d, >= %d",
 				n, tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns, want, want, want)
 		}
+	}
+}
+
+func TestRedactShortKey(t *testing.T) {
+	c, err := New("abc", WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetExecution(context.Background(), "abc", "abc")
+	if err == nil || strings.Contains(err.Error(), "abc") {
+		t.Fatalf("got %v, want an error that does not show the 3-character key", err)
 	}
 }

@@ -105,16 +105,22 @@ func (e *APIError) Temporary() bool {
 }
 
 // IsTransient reports whether err is a failure that may pass if the same call
-// is made again later: an *APIError that is Temporary, ErrTransport, or
-// ErrBadResponse. A bad ID, a body over the cap, an unauthorized key, a 404 and
-// a context that ended are not transient.
+// is made again later, such as at a waiter's next poll: an *APIError with
+// status 408, 409, 429 or 5xx, ErrTransport, or ErrBadResponse. A bad ID, a
+// body over the cap, an unauthorized key, a 404 and a context that ended are
+// not transient.
+//
+// Unlike Temporary, it ignores x-should-retry: that header tells a client
+// whether to repeat the request at once (and the Client obeys it), not
+// whether the server will be well later. A 503 that says "x-should-retry:
+// false" is still a server failure that a later poll may not meet.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.Temporary()
+		return (&APIError{StatusCode: apiErr.StatusCode}).Temporary()
 	}
 	return errors.Is(err, ErrTransport) || errors.Is(err, ErrBadResponse)
 }

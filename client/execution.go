@@ -24,8 +24,11 @@ const (
 	StatusCancelled Status = "cancelled"
 )
 
-// Statuses lists every documented status, non-terminal ones first.
-var Statuses = []Status{StatusQueued, StatusRunning, StatusSuccess, StatusFailure, StatusTimeout, StatusCancelled}
+// Statuses returns every documented status, non-terminal ones first, in a
+// new slice the caller may keep.
+func Statuses() []Status {
+	return []Status{StatusQueued, StatusRunning, StatusSuccess, StatusFailure, StatusTimeout, StatusCancelled}
+}
 
 // Terminal reports whether s is a final status: success, failure, timeout or
 // cancelled. Queued, running and any undocumented value are not terminal.

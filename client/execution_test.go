@@ -126,7 +126,7 @@ func TestStatusTerminal(t *testing.T) {
 			t.Errorf("Status(%q).Terminal() = %v, want %v", s, got, w)
 		}
 	}
-	for _, s := range Statuses {
+	for _, s := range Statuses() {
 		if !s.Known() {
 			t.Errorf("Status(%q).Known() = false, want true", s)
 		}

@@ -39,6 +39,7 @@ func (c *Client) GetExecution(ctx context.Context, taskID, execID string) (*Exec
 	if err != nil {
 		return nil, fmt.Errorf("get execution %s: %w", exec, err)
 	}
+	c.redactExecution(&out)
 	return &out, nil
 }
 
@@ -56,7 +57,7 @@ func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOpt
 	case opts.Limit < 0:
 		return nil, fmt.Errorf("list executions: %w: limit %d: want 1 or more (0 for the API's default)", ErrInvalidRequest, opts.Limit)
 	case opts.Status != "" && !opts.Status.Known():
-		return nil, fmt.Errorf("list executions: %w: status %q: want one of %v", ErrInvalidRequest, opts.Status, Statuses)
+		return nil, fmt.Errorf("list executions: %w: status %q: want one of %v", ErrInvalidRequest, opts.Status, Statuses())
 	}
 	if opts.Page > 0 {
 		q.Set("page", strconv.Itoa(opts.Page))
@@ -80,13 +81,32 @@ func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOpt
 	if err != nil {
 		return nil, fmt.Errorf("list executions of task %s: %w", task, err)
 	}
+	for i := range out.Results {
+		c.redactExecution(&out.Results[i])
+	}
 	return &out, nil
+}
+
+// redactExecution blanks out the API key in the text an execution brings
+// from the server, should a task or the API echo it: callers put
+// errorMessage in errors and logs, and output in reports.
+func (c *Client) redactExecution(e *Execution) {
+	for _, p := range []**string{&e.Output, &e.ErrorMessage} {
+		if *p != nil {
+			s := c.redact(**p)
+			*p = &s
+		}
+	}
 }
 
 var versionPattern = regexp.MustCompile(`^(draft|latest|\d+)$`)
 
 // RunTask starts a task. With req.Async set it returns as soon as the run is
 // queued, and ExecutionResultID is the execution to wait for.
+//
+// A synchronous run (Async false) must end within the per-attempt timeout
+// (WithRequestTimeout, 15 s by default); for longer tasks start it with Async
+// and wait for the execution with package poller.
 //
 // A run is not idempotent, so RunTask retries only when the task cannot have
 // started: a refused connection, a 429, or a response that says

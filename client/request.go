@@ -227,7 +227,7 @@ func (c *Client) snippet(data []byte) string {
 
 // redact blanks out the API key wherever it appears in s.
 func (c *Client) redact(s string) string {
-	if len(c.apiKey) < 4 {
+	if c.apiKey == "" {
 		return s
 	}
 	return strings.ReplaceAll(s, c.apiKey, "[REDACTED]")

@@ -17,6 +17,10 @@ const (
 	headerRetryMS    = "Retry-After-Ms"
 	headerRetryAfter = "Retry-After"
 	headerShould     = "X-Should-Retry"
+
+	// maxRetryAfterSeconds bounds a server's wait (about 272 years) so that
+	// it always fits a time.Duration; anything larger is ignored.
+	maxRetryAfterSeconds = float64(1 << 33)
 )
 
 // BackoffDelay is the client's own wait before retry number retry (0 for the
@@ -37,7 +41,7 @@ func BackoffDelay(retry int, rnd float64) time.Duration {
 // value. It never sleeps.
 func ParseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v := strings.TrimSpace(h.Get(headerRetryMS)); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms < float64(1<<53) {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && ms <= maxRetryAfterSeconds*1000 {
 			return time.Duration(ms * float64(time.Millisecond)), true
 		}
 	}
@@ -46,7 +50,7 @@ func ParseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if !(s >= 0 && s <= float64(1<<33)) { // negative, NaN, or past any useful wait
+		if !(s >= 0 && s <= maxRetryAfterSeconds) { // negative, NaN, or past any useful wait
 			return 0, false
 		}
 		return time.Duration(s * float64(time.Second)), true

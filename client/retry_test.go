@@ -46,6 +46,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"ms wins over seconds", map[string]string{"retry-after-ms": "100", "Retry-After": "9"}, 100 * time.Millisecond, true},
 		{"bad ms falls back to seconds", map[string]string{"retry-after-ms": "soon", "Retry-After": "2"}, 2 * time.Second, true},
 		{"negative ms falls back", map[string]string{"retry-after-ms": "-5"}, 0, false},
+		{"ms past a Duration is ignored", map[string]string{"retry-after-ms": "1e13"}, 0, false},
+		{"ms at the bound", map[string]string{"retry-after-ms": "8589934592000"}, 8589934592 * time.Second, true},
 		{"seconds", map[string]string{"Retry-After": "3"}, 3 * time.Second, true},
 		{"seconds with space", map[string]string{"Retry-After": " 7 "}, 7 * time.Second, true},
 		{"zero seconds", map[string]string{"Retry-After": "0"}, 0, true},
@@ -112,7 +114,7 @@ func TestParseShouldRetry(t *testing.T) {
 }
 
 func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"", "0", "1", "1.5", "-1", "1e9", "NaN", "Inf", "Wed, 21 Oct 2015 07:28:00 GMT", "garbage"} {
+	for _, s := range []string{"", "0", "1", "1.5", "-1", "1e9", "1e13", "9.3e12", "NaN", "Inf", "Wed, 21 Oct 2015 07:28:00 GMT", "garbage"} {
 		f.Add(s, s)
 	}
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)

@@ -70,7 +70,7 @@ func (x *exchange) listExecutions(taskID string) {
 	}
 	status := client.Status(q.Get("status"))
 	if q.Has("status") && !status.Known() {
-		x.sendError(http.StatusBadRequest, fmt.Sprintf("Invalid status %q: must be one of %v", status, client.Statuses))
+		x.sendError(http.StatusBadRequest, fmt.Sprintf("Invalid status %q: must be one of %v", status, client.Statuses()))
 		return
 	}
 	version := q.Get("version")
