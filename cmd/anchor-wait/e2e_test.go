@@ -8,9 +8,12 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +126,14 @@ func TestE2EExitCodes(t *testing.T) {
 			[]string{"running", "--timeout 400ms ran out before the execution finished (last status running)"}, []string{"exit 3: --timeout ran out with one execution still queued or running"}},
 		{"4 unauthorized", unauthorized, func() []string { return []string{"--verbose", testTask, add(quickSuccess())} }, exitAPIError,
 			[]string{"API answered 401"}, []string{"gave up:", "exit 4: the API could not answer for one execution"}},
+		{"4 every poll fails until --timeout", env, func() []string {
+			return []string{"--timeout", "1s", testTask, add(anchortest.Script{Faults: []anchortest.Fault{{Status: 503, Header: http.Header{"Retry-After-Ms": {"1"}}}}})}
+		}, exitAPIError,
+			[]string{"--timeout 1s ran out before the API gave any status (", "last poll error: ", "503"}, []string{"exit 4: the API could not answer for one execution"}},
+		{"4 hung server", env, func() []string {
+			return []string{"--timeout", "1s", testTask, add(anchortest.Script{Faults: []anchortest.Fault{{Delay: time.Hour}}})}
+		}, exitAPIError,
+			[]string{"--timeout 1s ran out before the API gave any status (the first poll had not come back)"}, []string{"exit 4: the API could not answer for one execution"}},
 		{"5 anchor timeout", env, func() []string {
 			return []string{testTask, add(anchortest.Finish(client.StatusTimeout, 100*time.Millisecond, 200*time.Millisecond)), add(quickSuccess())}
 		}, exitTimeout,
@@ -299,7 +310,7 @@ func TestE2EStdinIDs(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
 	a, b := srv.AddExecution(testTask, quickSuccess()), srv.AddExecution(testTask, quickSuccess())
-	stdin := "\n  " + a + "\n\n" + strings.ToUpper(b) + "\t" + a + "\n\n"
+	stdin := "\uFEFF\n  " + a + "\n\n" + strings.ToUpper(b) + "\t" + a + "\n\n" // a byte order mark first
 	r := runBin(t, fakeEnv(srv), stdin, withFastPolls("--output", "jsonl", testTask, "-")...)
 	if r.code != exitSuccess {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
@@ -307,6 +318,9 @@ func TestE2EStdinIDs(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if len(lines) != 2 || !strings.Contains(r.stdout, a) || !strings.Contains(r.stdout, b) {
 		t.Errorf("got %d lines, want one per distinct ID:\n%s", len(lines), r.stdout)
+	}
+	if strings.Contains(r.stderr, "reading execution IDs") {
+		t.Errorf("stdin is not a terminal, yet stderr has the hint for one:\n%s", r.stderr)
 	}
 	if n := len(srv.RequestsFor(a)); n == 0 {
 		t.Errorf("execution %s was never polled", a)
@@ -320,14 +334,14 @@ func TestE2ERun(t *testing.T) {
 	if r.code != exitSuccess {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 	}
-	var started []string
-	for _, line := range strings.Split(r.stderr, "\n") {
-		if id, ok := strings.CutPrefix(line, "started execution "); ok {
-			started = append(started, strings.Fields(id)[0])
-		}
+	// "started execution ID (N of 2)", in the order the starts ended.
+	started := make([]string, 2)
+	for _, m := range regexp.MustCompile(`(?m)^started execution (\S+) \(([12]) of 2\)$`).FindAllStringSubmatch(r.stderr, -1) {
+		i, _ := strconv.Atoi(m[2])
+		started[i-1] = m[1]
 	}
-	if len(started) != 2 {
-		t.Fatalf("stderr names %d started executions, want 2:\n%s", len(started), r.stderr)
+	if started[0] == "" || started[1] == "" {
+		t.Fatalf("stderr does not name both started executions:\n%s", r.stderr)
 	}
 	d := decodeDoc(t, r.stdout)
 	if len(d.Results) != 2 || d.ExitCode != 0 {
@@ -357,7 +371,9 @@ func TestE2ERunStartFails(t *testing.T) {
 	if r.code != exitAPIError {
 		t.Fatalf("exit %d, want 4; stderr:\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "started execution ") || !strings.Contains(r.stderr, "cannot start task "+testTask+": start 2 of 3:") {
+	// The starts run at once: which of them got the first answer is not
+	// known.
+	if !strings.Contains(r.stderr, "started execution ") || !regexp.MustCompile(`cannot start task `+testTask+`: start [1-3] of 3: `).MatchString(r.stderr) {
 		t.Errorf("stderr does not name the started execution and the failed start:\n%s", r.stderr)
 	}
 	d := decodeDoc(t, r.stdout)

@@ -59,9 +59,14 @@ func (o outcome) String() string {
 	return "unknown"
 }
 
-// classify says how a wait ended, from the poller's error and the last
-// status seen.
-func classify(status client.Status, err error) outcome {
+// classify says how a wait ended, from the last status seen ("" for none),
+// the number of polls sent and the poller's error. Only the end of
+// --timeout (errWaitTimeout, the cause of its context) counts as
+// outcomeWaitTimeout: an error that merely wraps context.DeadlineExceeded,
+// such as a request that timed out, is the API not answering. So is a
+// --timeout that ran out before any poll had brought a status back: the
+// execution may not be queued or running at all.
+func classify(status client.Status, polls int, err error) outcome {
 	var unsuccessful *poller.UnsuccessfulError
 	switch {
 	case err == nil && status == client.StatusSuccess:
@@ -70,7 +75,10 @@ func classify(status client.Status, err error) outcome {
 		status = unsuccessful.Status
 	case errors.Is(err, poller.ErrFailFast):
 		return outcomeStopped
-	case errors.Is(err, errWaitTimeout), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, errWaitTimeout):
+		if status == "" && polls > 0 {
+			return outcomeAPIError
+		}
 		return outcomeWaitTimeout
 	case errors.Is(err, context.Canceled):
 		return outcomeInterrupted

@@ -58,29 +58,35 @@ func TestClassify(t *testing.T) {
 	unsuccessful := func(s client.Status) error {
 		return fmt.Errorf("wrapped: %w", &poller.UnsuccessfulError{Status: s, ExecutionID: exampleID})
 	}
+	ourDeadline := fmt.Errorf("x: %w: %w", context.DeadlineExceeded, errWaitTimeout)
 	tests := []struct {
 		name   string
 		status client.Status
+		polls  int
 		err    error
 		want   outcome
 	}{
-		{"success", client.StatusSuccess, nil, outcomeSuccess},
-		{"failure", client.StatusFailure, unsuccessful(client.StatusFailure), outcomeFailure},
-		{"timeout", client.StatusTimeout, unsuccessful(client.StatusTimeout), outcomeTimeout},
-		{"cancelled", client.StatusCancelled, unsuccessful(client.StatusCancelled), outcomeCancelled},
-		{"our deadline", client.StatusRunning, fmt.Errorf("x: %w: %w", context.DeadlineExceeded, errWaitTimeout), outcomeWaitTimeout},
-		{"interrupt", client.StatusQueued, fmt.Errorf("x: %w", context.Canceled), outcomeInterrupted},
-		{"interrupt before any status", "", fmt.Errorf("x: %w", context.Canceled), outcomeInterrupted},
-		{"fail-fast", client.StatusRunning, fmt.Errorf("x: %w: %w", context.Canceled, poller.ErrFailFast), outcomeStopped},
-		{"not found", "", fmt.Errorf("x: %w", &client.APIError{StatusCode: 404}), outcomeAPIError},
-		{"unauthorized", "", fmt.Errorf("x: %w", &client.APIError{StatusCode: 401}), outcomeAPIError},
-		{"transport", client.StatusRunning, fmt.Errorf("x: %w", client.ErrTransport), outcomeAPIError},
-		{"no error, not finished", client.StatusRunning, nil, outcomeWaitTimeout},
+		{"success", client.StatusSuccess, 3, nil, outcomeSuccess},
+		{"failure", client.StatusFailure, 3, unsuccessful(client.StatusFailure), outcomeFailure},
+		{"timeout", client.StatusTimeout, 3, unsuccessful(client.StatusTimeout), outcomeTimeout},
+		{"cancelled", client.StatusCancelled, 3, unsuccessful(client.StatusCancelled), outcomeCancelled},
+		{"our deadline", client.StatusRunning, 9, ourDeadline, outcomeWaitTimeout},
+		{"our deadline before any poll", "", 0, ourDeadline, outcomeWaitTimeout},
+		{"our deadline, polls sent, no status back", "", 5, ourDeadline, outcomeAPIError},
+		{"a poll error wrapping DeadlineExceeded", client.StatusRunning, 2, fmt.Errorf("get execution: %w", context.DeadlineExceeded), outcomeAPIError},
+		{"a poll error wrapping DeadlineExceeded, no status", "", 1, fmt.Errorf("get execution: %w", context.DeadlineExceeded), outcomeAPIError},
+		{"interrupt", client.StatusQueued, 2, fmt.Errorf("x: %w", context.Canceled), outcomeInterrupted},
+		{"interrupt before any status", "", 2, fmt.Errorf("x: %w", context.Canceled), outcomeInterrupted},
+		{"fail-fast", client.StatusRunning, 2, fmt.Errorf("x: %w: %w", context.Canceled, poller.ErrFailFast), outcomeStopped},
+		{"not found", "", 1, fmt.Errorf("x: %w", &client.APIError{StatusCode: 404}), outcomeAPIError},
+		{"unauthorized", "", 1, fmt.Errorf("x: %w", &client.APIError{StatusCode: 401}), outcomeAPIError},
+		{"transport", client.StatusRunning, 7, fmt.Errorf("x: %w", client.ErrTransport), outcomeAPIError},
+		{"no error, not finished", client.StatusRunning, 1, nil, outcomeWaitTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := classify(tt.status, tt.err); got != tt.want {
-				t.Errorf("classify(%q, %v) = %v, want %v", tt.status, tt.err, got, tt.want)
+			if got := classify(tt.status, tt.polls, tt.err); got != tt.want {
+				t.Errorf("classify(%q, %d, %v) = %v, want %v", tt.status, tt.polls, tt.err, got, tt.want)
 			}
 		})
 	}

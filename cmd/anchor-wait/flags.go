@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
@@ -30,6 +32,9 @@ const (
 	defaultConcurrency = poller.DefaultConcurrency
 	maxConcurrency     = 1024
 	maxCount           = 1000
+	// minInterval is the shortest --interval and --max-interval: shorter
+	// would poll the API in a tight loop.
+	minInterval = 10 * time.Millisecond
 )
 
 // options holds the parsed flags of every command; each command defines
@@ -102,8 +107,8 @@ func newFlagSet(cmd command, o *options) *flag.FlagSet {
 		return fs
 	}
 	fs.Var(durationValue{p: &o.timeout}, "timeout", "")
-	fs.Var(durationValue{p: &o.interval, positive: true}, "interval", "")
-	fs.Var(durationValue{p: &o.maxInterval, positive: true}, "max-interval", "")
+	fs.Var(durationValue{p: &o.interval, min: minInterval}, "interval", "")
+	fs.Var(durationValue{p: &o.maxInterval, min: minInterval}, "max-interval", "")
 	fs.Var(intValue{p: &o.concurrency, min: 1, max: maxConcurrency}, "concurrency", "")
 	fs.Var(rateValue{&o.rate}, "rate", "")
 	fs.BoolVar(&o.failFast, "fail-fast", false, "")
@@ -141,7 +146,7 @@ func parseArgs(args []string) (command, options, []string, error) {
 		switch topic {
 		case cmdWait, cmdRun, cmdDemo:
 		default:
-			return cmd, o, nil, usagef("no help on %q: want anchor-wait help, help run or help demo", clip(args[0]))
+			return cmd, o, nil, usagef("no help on %s: want anchor-wait help, help run or help demo", quoteValue(args[0]))
 		}
 		if len(args) > 1 {
 			return cmd, o, nil, usagef("help takes at most one command, got %d arguments: want anchor-wait help [run|demo]", len(args))
@@ -149,7 +154,7 @@ func parseArgs(args []string) (command, options, []string, error) {
 		return cmd, o, nil, &helpRequest{topic}
 	case cmdVersion:
 		if len(args) > 0 {
-			return cmd, o, nil, usagef("version takes no arguments, got %q: want anchor-wait version", clip(args[0]))
+			return cmd, o, nil, usagef("version takes no arguments, got %s: want anchor-wait version", quoteValue(args[0]))
 		}
 		return cmd, o, nil, nil
 	}
@@ -193,8 +198,13 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 var singleDashFlag = regexp.MustCompile(`(^|[\s:])-([a-z][a-z-]*)`)
 
+// flagValueError matches the flag package's error for a value a flag
+// refuses: the value, the flag's name and why.
+var flagValueError = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-(\S+): (.*)$`)
+
 // flagErrorText turns an error of the flag package into one line that says
-// what was wrong and what is expected, with flags spelled --name.
+// what was wrong and what is expected, with flags spelled --name. A value
+// the user gave is quoted whole or not at all (see quoteValue).
 func flagErrorText(cmd command, err error) string {
 	msg := err.Error()
 	help := "anchor-wait --help"
@@ -202,32 +212,57 @@ func flagErrorText(cmd command, err error) string {
 		help = "anchor-wait " + string(cmd) + " --help"
 	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return fmt.Sprintf("unknown flag %s: see %s for the flags", dashes(name), help)
+		return fmt.Sprintf("unknown flag %s: see %s for the flags", flagName(name), help)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
-		return fmt.Sprintf("flag %s needs a value: see %s", dashes(name), help)
+		return fmt.Sprintf("flag %s needs a value: see %s", flagName(name), help)
+	}
+	if m := flagValueError.FindStringSubmatch(msg); m != nil {
+		if value, uerr := strconv.Unquote(m[1]); uerr == nil {
+			return fmt.Sprintf("invalid value %s for flag %s: %s (see %s)", quoteValue(value), flagName(m[2]), oneLine(m[3]), help)
+		}
 	}
 	msg = singleDashFlag.ReplaceAllString(msg, "$1--$2")
 	return oneLine(msg) + " (see " + help + ")"
 }
 
-// dashes spells a flag name as --name.
-func dashes(name string) string { return "--" + strings.TrimLeft(name, "-") }
-
-// clip shortens a value quoted in an error message.
-func clip(s string) string {
-	const max = 48
-	s = oneLine(s)
-	if len(s) > max {
-		return s[:max] + "..."
+// flagName spells a flag name the user typed as --name, or gives only its
+// length when it is too long to show (see quoteValue).
+func flagName(name string) string {
+	name = "--" + strings.TrimLeft(name, "-")
+	if utf8.RuneCountInString(name) > maxShownValue || strings.ContainsFunc(name, isControl) {
+		return quoteValue(name)
 	}
-	return s
+	return name
 }
+
+// maxShownValue is the longest value a message quotes: a UUID, with room for
+// braces or a stray character.
+const maxShownValue = 40
+
+// quoteValue quotes a value the user gave for an error message: whole, as a
+// Go string literal, when it has at most maxShownValue characters, else only
+// its length, as "<57 characters, not shown>". It never cuts a value: the
+// output redactor blanks an API key that is shown whole, but would not
+// recognize part of one.
+func quoteValue(s string) string {
+	if n := utf8.RuneCountInString(s); n > maxShownValue {
+		return fmt.Sprintf("<%d characters, not shown>", n)
+	}
+	return strconv.Quote(s)
+}
+
+// quotePath quotes a file path for an error message, whole: a path is no
+// secret, and a cut one would not help find the file.
+func quotePath(path string) string { return strconv.Quote(path) }
+
+// isControl reports whether r is a control character.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // oneLine replaces line breaks and other control characters with spaces.
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if isControl(r) {
 			return ' '
 		}
 		return r
@@ -252,7 +287,7 @@ func checkOptions(o *options) error {
 // form, the only form the API takes; what names the ID in the message.
 func checkUUID(what, id string) error {
 	if !isUUID(id) {
-		return usagef("%s %q is not a UUID: want 36 characters such as %s", what, clip(id), exampleID)
+		return usagef("%s %s is not a UUID: want 36 characters such as %s", what, quoteValue(id), exampleID)
 	}
 	return nil
 }

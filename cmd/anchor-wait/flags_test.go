@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,10 @@ func TestUsageErrors(t *testing.T) {
 	if err := os.WriteFile(twoWords, []byte(testKey+" "+testKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	longKeyFile := filepath.Join(dir, "long-key")
+	if err := os.WriteFile(longKeyFile, []byte(longKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	good := fakeEnv(srv)
 	noKey := map[string]string{client.EnvBaseURL: srv.URL}
 	withEnv := func(k, v string) map[string]string {
@@ -35,6 +40,8 @@ func TestUsageErrors(t *testing.T) {
 		m[k] = v
 		return m
 	}
+	long := withEnv(client.EnvAPIKey, longKey)
+	longLen := strconv.Itoa(len(longKey))
 	tests := []struct {
 		name  string
 		env   map[string]string
@@ -51,6 +58,17 @@ func TestUsageErrors(t *testing.T) {
 		{"UUID without dashes", good, "", []string{testTask, strings.ReplaceAll(testExec, "-", "")}, "is not a UUID"},
 		{"UUID in braces", good, "", []string{testTask, "{" + testExec + "}"}, "is not a UUID"},
 		{"the key as an ID", good, "", []string{testTask, testKey}, `execution ID "[REDACTED]" is not a UUID`},
+		{"a long key as an execution ID", long, "", []string{exampleID, longKey}, "execution ID <" + longLen + " characters, not shown> is not a UUID: want 36 characters"},
+		{"a long key as the task ID", long, "", []string{longKey, testExec}, "task ID <" + longLen + " characters, not shown> is not a UUID"},
+		{"a long key in braces", long, "", []string{testTask, "{" + longKey + "}"}, "is not a UUID"},
+		{"a long key from a file as an execution ID", good, "", []string{"--api-key-file", longKeyFile, testTask, longKey}, "execution ID <" + longLen + " characters, not shown>"},
+		{"a long key on stdin", long, testExec + "\n" + longKey + "\n", []string{testTask, "-"}, "stdin line 2: <" + longLen + " characters, not shown> is not an execution ID"},
+		{"a long key as a flag value", long, "", []string{"--output", longKey, testTask, testExec}, "invalid value <" + longLen + " characters, not shown> for flag --output: want text, json or jsonl"},
+		{"a long key as a flag", long, "", []string{"--" + longKey, testTask, testExec}, "unknown flag <"},
+		{"a long key as a help topic", long, "", []string{"help", longKey}, "no help on <" + longLen + " characters, not shown>"},
+		{"a long key after version", long, "", []string{"version", longKey}, "version takes no arguments, got <"},
+		{"a long key after demo", long, "", []string{"demo", longKey}, "demo takes no arguments, got <"},
+		{"a short key as an execution ID", withEnv(client.EnvAPIKey, "k1"), "", []string{testTask, "k1"}, `execution ID "[REDACTED]" is not a UUID`},
 		{"missing key", noKey, "", []string{testTask, testExec}, "no API key: set ANCHORBROWSER_API_KEY or pass --api-key-file FILE"},
 		{"key with a space", withEnv(client.EnvAPIKey, "sk-has a-space"), "", []string{testTask, testExec}, "API key contains white space"},
 		{"unreadable key file", good, "", []string{"--api-key-file", filepath.Join(dir, "nope"), testTask, testExec}, "cannot read --api-key-file"},
@@ -67,7 +85,9 @@ func TestUsageErrors(t *testing.T) {
 		{"bad output", good, "", []string{"--output", "xml", testTask, testExec}, `invalid value "xml" for flag --output: want text, json or jsonl`},
 		{"negative timeout", good, "", []string{"--timeout", "-5m", testTask, testExec}, "want a duration of 0 or more"},
 		{"timeout without unit", good, "", []string{"--timeout=30", testTask, testExec}, "want a duration such as 90s, 5m or 1h30m"},
-		{"zero interval", good, "", []string{"--interval", "0s", testTask, testExec}, "for flag --interval: want a duration above 0"},
+		{"zero interval", good, "", []string{"--interval", "0s", testTask, testExec}, "for flag --interval: want a duration of at least 10ms"},
+		{"interval of a nanosecond", good, "", []string{"--interval", "1ns", testTask, testExec}, `invalid value "1ns" for flag --interval: want a duration of at least 10ms, such as 500ms`},
+		{"max interval below 10ms", good, "", []string{"--max-interval=9ms", testTask, testExec}, `invalid value "9ms" for flag --max-interval: want a duration of at least 10ms`},
 		{"negative max interval", good, "", []string{"--max-interval", "-1s", testTask, testExec}, "for flag --max-interval"},
 		{"max interval below interval", good, "", []string{"--interval", "5s", "--max-interval", "1s", testTask, testExec}, "--max-interval 1s is below --interval 5s"},
 		{"zero concurrency", good, "", []string{"--concurrency", "0", testTask, testExec}, "want a whole number from 1 to 1024"},
@@ -191,6 +211,12 @@ func TestParseArgs(t *testing.T) {
 			want := map[string]string{"ANCHOR_URL": "https://x.test/?a=b", "ANCHOR_N": ""}
 			if o.taskVersion != "3" || o.count != 4 || !reflect.DeepEqual(o.inputs, want) || o.showVersion {
 				return "run flags not applied as the task version, inputs and count"
+			}
+			return ""
+		}},
+		{"shortest intervals", []string{"--interval", "10ms", "--max-interval=10ms", testTask, testExec}, cmdWait, []string{testTask, testExec}, func(o options) string {
+			if o.interval != 10*time.Millisecond || o.maxInterval != 10*time.Millisecond {
+				return "10ms intervals not applied"
 			}
 			return ""
 		}},

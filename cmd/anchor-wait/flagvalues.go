@@ -14,11 +14,10 @@ import (
 // is expected when it is wrong; the flag package puts that after
 // `invalid value "X" for flag -name: `.
 
-// durationValue is a duration of 0 or more, or of more than 0 when positive
-// is set.
+// durationValue is a duration of min or more (min is 0 or more).
 type durationValue struct {
-	p        *time.Duration
-	positive bool
+	p   *time.Duration
+	min time.Duration
 }
 
 func (v durationValue) String() string {
@@ -33,10 +32,10 @@ func (v durationValue) Set(s string) error {
 	switch {
 	case err != nil:
 		return errors.New("want a duration such as 90s, 5m or 1h30m")
-	case d < 0:
+	case d < 0 && v.min == 0:
 		return errors.New("want a duration of 0 or more, such as 90s, 5m or 1h30m")
-	case d == 0 && v.positive:
-		return errors.New("want a duration above 0, such as 500ms, 2s or 1m")
+	case d < v.min:
+		return fmt.Errorf("want a duration of at least %v, such as 500ms, 2s or 1m", v.min)
 	}
 	*v.p = d
 	return nil

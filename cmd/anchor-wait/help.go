@@ -9,7 +9,8 @@ import (
 const exitCodeHelp = `Exit codes (with several executions, the first row that applies wins):
   2    usage: bad flag, bad ID, missing API key; no request was sent
   130  interrupted (SIGINT/SIGTERM) before every execution finished; what is known is printed
-  4    the API could not answer for at least one execution (not found, unauthorized, persistent errors)
+  4    the API could not answer for at least one execution (not found, unauthorized, persistent errors,
+       or no status at all before --timeout ran out)
   3    --timeout ran out with at least one execution still queued or running
   1    at least one execution ended failure
   5    at least one execution ended timeout (Anchor's own limit, not --timeout)
@@ -19,8 +20,9 @@ const exitCodeHelp = `Exit codes (with several executions, the first row that ap
 
 // waitFlagsHelp lists the flags shared by the wait and run commands.
 const waitFlagsHelp = `  --timeout DURATION       stop waiting after this long (default 30m; 0 means no limit)
-  --interval DURATION      delay after the first poll; each later one is 1.5 times the last (default 1s)
-  --max-interval DURATION  longest delay between polls (default 30s)
+  --interval DURATION      delay after the first poll; each later one is 1.5 times the last
+                           (default 1s; at least 10ms)
+  --max-interval DURATION  longest delay between polls (default 30s; at least 10ms)
   --concurrency N          requests in flight at most (default 8); never limits how many executions are waited on
   --rate N                 requests per second at most (default 0: no limit)
   --fail-fast              stop waiting for the others once one execution does not succeed
@@ -50,7 +52,8 @@ outcome into an exit code, for CI pipelines. Results go to stdout, progress to s
 
 Usage:
   anchor-wait [flags] TASK_ID EXECUTION_ID...   wait for these executions
-  anchor-wait [flags] TASK_ID -                 wait for the execution IDs on stdin (separated by white space)
+  anchor-wait [flags] TASK_ID -                 wait for the execution IDs on stdin (separated by white space;
+                                                on a terminal, end them with Ctrl-D)
   anchor-wait run [flags] TASK_ID               start the task, then wait for it (see anchor-wait run --help)
   anchor-wait demo                              a self-contained demo on a built-in fake API; needs no key
   anchor-wait --version                         print the version of anchor-wait
@@ -84,10 +87,12 @@ Flags (before or after TASK_ID):
   --version VERSION        task version to run: draft, latest or a number (default: the API's choice).
                            Here --version is the task's version; anchor-wait --version prints the tool's
   --input NAME=VALUE       a task input; NAME starts with ANCHOR_; repeat for several
-  --count N                start the task N times and wait for all of them (default 1, at most 1000)
+  --count N                start the task N times and wait for all of them (default 1, at most 1000);
+                           up to --concurrency starts at once. --timeout covers starting and waiting
 ` + waitFlagsHelp + `
 ` + environmentHelp + `
-` + exitCodeHelp + `  A failure to start the task (after any execution it did start is waited for) exits 4.
+` + exitCodeHelp + `  A failure to start the task (after any execution it did start is waited for) exits 4,
+  or 3 when it was --timeout running out.
 `
 
 const demoHelp = `anchor-wait demo starts a fake Anchor Browser API on a loopback port, adds a few

@@ -12,10 +12,13 @@ import (
 	"github.com/anchorwait/anchorwait/client/anchortest"
 )
 
-// Keys the tests use. No output or file may ever contain them.
+// Keys the tests use. No output or file may ever contain them, or any
+// part of them (see assertNoSecrets). longKey is longer than any cut
+// anchor-wait makes to a value it quotes (60, 120 and 200 characters).
 const (
 	testKey  = "sk-test-4f8a9b6c0e1d2f3a"
 	wrongKey = "sk-wrong-9d8c7b6a5f4e3d2c"
+	longKey  = "sk-long-Q7xK2mV9pL4wZ8nR3tY6bH1cJ5fD0gS7aE2uI9oP4kM8vN3xB6zC1qW5eT0rY7-Zx"
 )
 
 // IDs for tests that need no server.
@@ -77,14 +80,31 @@ func runCLICtx(t *testing.T, ctx context.Context, env map[string]string, stdin s
 	return r
 }
 
-// assertNoSecrets fails the test if text holds one of the test keys.
+// secretWindow is the length of the parts of a key that assertNoSecrets
+// looks for: a leak of part of a key is a leak.
+const secretWindow = 12
+
+// assertNoSecrets fails the test if text holds one of the test keys, or any
+// secretWindow characters in a row of one.
 func assertNoSecrets(t *testing.T, what, text string) {
 	t.Helper()
-	for _, k := range []string{testKey, wrongKey, anchortest.DefaultAPIKey} {
-		if strings.Contains(text, k) {
-			t.Errorf("%s contains an API key:\n%s", what, text)
+	for _, k := range []string{testKey, wrongKey, longKey, anchortest.DefaultAPIKey} {
+		if part := leakedPart(text, k); part != "" {
+			t.Errorf("%s contains the API key or part of it (%q):\n%s", what, part, text)
 		}
 	}
+}
+
+// leakedPart returns a part of key, the whole key or secretWindow
+// characters of it, that text holds, or "".
+func leakedPart(text, key string) string {
+	n := min(secretWindow, len(key))
+	for i := 0; i+n <= len(key); i++ {
+		if part := key[i : i+n]; strings.Contains(text, part) {
+			return part
+		}
+	}
+	return ""
 }
 
 // lineWriter is a Writer that is safe for concurrent use and lets a test

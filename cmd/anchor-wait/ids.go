@@ -24,19 +24,32 @@ func isUUID(id string) bool {
 // stdinMarker, in place of the execution IDs, reads them from stdin.
 const stdinMarker = "-"
 
+// byteOrderMark is what some editors on Windows put at the start of a
+// UTF-8 file.
+const byteOrderMark = "\uFEFF"
+
+// stdinHint is written to stderr when the execution IDs are read from a
+// terminal, so a forgotten pipe does not look like a hang.
+const stdinHint = "reading execution IDs from stdin; end with Ctrl-D\n"
+
 // parseIDs reads execution IDs separated by white space (spaces, tabs,
-// line breaks) from r. Blank lines are skipped, IDs are lower-cased and a
-// repeated ID is kept once, in the order first seen. It fails, naming the
-// line, on a word that is not a UUID, and when r holds no ID at all.
+// line breaks) from r. A byte order mark at the start is skipped, as are
+// blank lines; IDs are lower-cased and a repeated ID is kept once, in the
+// order first seen. It fails, naming the line, on a word that is not a
+// UUID, and when r holds no ID at all.
 func parseIDs(r io.Reader) ([]string, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	var ids []string
 	seen := map[string]bool{}
 	for line := 1; sc.Scan(); line++ {
-		for _, word := range strings.Fields(sc.Text()) {
+		text := sc.Text()
+		if line == 1 {
+			text = strings.TrimPrefix(text, byteOrderMark)
+		}
+		for _, word := range strings.Fields(text) {
 			if !isUUID(word) {
-				return nil, usagef("stdin line %d: %q is not an execution ID: want UUIDs such as %s separated by white space", line, clip(word), exampleID)
+				return nil, usagef("stdin line %d: %s is not an execution ID: want UUIDs such as %s separated by white space", line, quoteValue(word), exampleID)
 			}
 			id := strings.ToLower(word)
 			if seen[id] {
@@ -84,8 +97,9 @@ func readIDs(ctx context.Context, r io.Reader) ([]string, error) {
 
 // executionIDs returns the execution IDs of the command line: args after
 // the task ID, or the IDs on stdin where args hold "-". They are checked,
-// lower-cased and kept once each.
-func executionIDs(ctx context.Context, args []string, stdin io.Reader) ([]string, error) {
+// lower-cased and kept once each. When the IDs are read from a terminal, a
+// line on stderr says so first.
+func executionIDs(ctx context.Context, args []string, stdin io.Reader, stderr io.Writer) ([]string, error) {
 	if len(args) == 0 {
 		return nil, usagef("no execution ID: want anchor-wait [flags] TASK_ID EXECUTION_ID... or TASK_ID - to read them from stdin")
 	}
@@ -113,6 +127,9 @@ func executionIDs(ctx context.Context, args []string, stdin io.Reader) ([]string
 		add(a)
 	}
 	if fromStdin {
+		if isTerminal(stdin) {
+			io.WriteString(stderr, stdinHint)
+		}
 		read, err := readIDs(ctx, stdin)
 		if err != nil {
 			return nil, err

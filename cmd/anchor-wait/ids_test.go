@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,6 +32,10 @@ func TestParseIDs(t *testing.T) {
 		{"CRLF", idA + "\r\n" + idB + "\r\n", []string{idA, idB}, ""},
 		{"duplicates kept once in first order", idB + "\n" + idA + "\n" + idB + " " + idA + "\n" + idC, []string{idB, idA, idC}, ""},
 		{"upper case lowered and deduplicated", strings.ToUpper(idA) + "\n" + idA, []string{idA}, ""},
+		{"byte order mark", "\uFEFF" + idA + "\r\n" + idB, []string{idA, idB}, ""},
+		{"byte order mark alone", "\uFEFF\n", nil, "no execution IDs on stdin"},
+		{"byte order mark past the start", idA + "\n\uFEFF" + idB, nil, `stdin line 2: "\ufeff` + idB + `" is not an execution ID`},
+		{"long word not shown", idA + " " + longKey, nil, "stdin line 1: <" + strconv.Itoa(len(longKey)) + " characters, not shown> is not an execution ID"},
 		{"empty", "", nil, "no execution IDs on stdin"},
 		{"only white space", " \n\t\n\n", nil, "no execution IDs on stdin"},
 		{"bad word", idA + "\n" + idB + " oops\n", nil, `stdin line 2: "oops" is not an execution ID`},
@@ -39,6 +45,9 @@ func TestParseIDs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := parseIDs(strings.NewReader(tt.in))
+			if err != nil {
+				assertNoSecrets(t, "error", err.Error())
+			}
 			if tt.wantErr != "" {
 				var ue *usageError
 				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantErr) {
@@ -55,13 +64,26 @@ func TestParseIDs(t *testing.T) {
 
 func TestExecutionIDs(t *testing.T) {
 	ctx := context.Background()
-	got, err := executionIDs(ctx, []string{idC, "-", idA}, strings.NewReader(idA+"\n"+idB))
+	got, err := executionIDs(ctx, []string{idC, "-", idA}, strings.NewReader(idA+"\n"+idB), io.Discard)
 	if want := []string{idC, idA, idB}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("args and stdin: got %q, %v; want %q", got, err, want)
 	}
-	got, err = executionIDs(ctx, []string{idA, strings.ToUpper(idA)}, nil)
+	got, err = executionIDs(ctx, []string{idA, strings.ToUpper(idA)}, nil, io.Discard)
 	if want := []string{idA}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("duplicate args: got %q, %v; want %q", got, err, want)
+	}
+}
+
+// TestExecutionIDsNoHintOffTerminal: the hint about reading stdin is for a
+// terminal only; from a pipe or file nothing is said (the terminal case is
+// in TestE2EStdinTerminalHint).
+func TestExecutionIDsNoHintOffTerminal(t *testing.T) {
+	var stderr bytes.Buffer
+	if _, err := executionIDs(context.Background(), []string{"-"}, strings.NewReader(idA), &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr %q, want nothing when stdin is not a terminal", stderr.String())
 	}
 }
 

@@ -28,25 +28,25 @@ func loadAPIKey(keyFile string, getenv func(string) string) (string, error) {
 	}
 	f, err := os.Open(keyFile)
 	if err != nil {
-		return "", usagef("cannot read --api-key-file %q: %s: want a readable file holding the API key", clip(keyFile), osReason(err))
+		return "", usagef("cannot read --api-key-file %s: %s: want a readable file holding the API key", quotePath(keyFile), osReason(err))
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return "", usagef("--api-key-file %q is a directory: want a file holding the API key", clip(keyFile))
+		return "", usagef("--api-key-file %s is a directory: want a file holding the API key", quotePath(keyFile))
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
 	if err != nil {
-		return "", usagef("cannot read --api-key-file %q: %s: want a readable file holding the API key", clip(keyFile), osReason(err))
+		return "", usagef("cannot read --api-key-file %s: %s: want a readable file holding the API key", quotePath(keyFile), osReason(err))
 	}
 	if len(b) > maxKeyFileSize {
-		return "", usagef("--api-key-file %q is over %d bytes: want a file holding only the API key", clip(keyFile), maxKeyFileSize)
+		return "", usagef("--api-key-file %s is over %d bytes: want a file holding only the API key", quotePath(keyFile), maxKeyFileSize)
 	}
 	key := strings.TrimSpace(string(b))
 	if key == "" {
-		return "", usagef("--api-key-file %q is empty: want the API key on one line", clip(keyFile))
+		return "", usagef("--api-key-file %s is empty: want the API key on one line", quotePath(keyFile))
 	}
 	if strings.ContainsAny(key, " \t\r\n") {
-		return "", usagef("--api-key-file %q holds more than one word: want only the API key, on one line", clip(keyFile))
+		return "", usagef("--api-key-file %s holds more than one word: want only the API key, on one line", quotePath(keyFile))
 	}
 	return key, nil
 }

@@ -26,10 +26,10 @@ func sampleResults() []result {
 	noRedact := func(s string) string { return s }
 	failed := exec(idB, client.StatusFailure, nil, ptr("selector #pay\nnot found"), ptr(4000.0))
 	return []result{
-		newResult(testTask, idA, exec(idA, client.StatusSuccess, ptr(`{"ok":true}`), nil, ptr(1234.0)), 4, nil, time.Minute, noRedact),
-		newResult(testTask, idB, failed, 6, &poller.UnsuccessfulError{Status: client.StatusFailure, Execution: failed}, time.Minute, noRedact),
-		newResult(testTask, idC, exec(idC, client.StatusRunning, nil, nil, nil), 9, fmt.Errorf("wait: %w: %w", context.DeadlineExceeded, errWaitTimeout), time.Minute, noRedact),
-		newResult(testTask, exampleID, nil, 1, errors.New("wait for execution: API answered 401 Unauthorized: bad key"), time.Minute, noRedact),
+		newResult(testTask, idA, waitEnd{exec: exec(idA, client.StatusSuccess, ptr(`{"ok":true}`), nil, ptr(1234.0)), polls: 4}, time.Minute, noRedact),
+		newResult(testTask, idB, waitEnd{exec: failed, polls: 6, err: &poller.UnsuccessfulError{Status: client.StatusFailure, Execution: failed}}, time.Minute, noRedact),
+		newResult(testTask, idC, waitEnd{exec: exec(idC, client.StatusRunning, nil, nil, nil), polls: 9, err: fmt.Errorf("wait: %w: %w", context.DeadlineExceeded, errWaitTimeout)}, time.Minute, noRedact),
+		newResult(testTask, exampleID, waitEnd{polls: 1, err: errors.New("wait for execution: API answered 401 Unauthorized: bad key")}, time.Minute, noRedact),
 	}
 }
 
@@ -180,7 +180,7 @@ func TestNewResultRedacts(t *testing.T) {
 	red := &redactor{}
 	red.add(testKey)
 	exec := &client.Execution{ID: idA, Status: client.StatusFailure, Output: ptr("out " + testKey), ErrorMessage: ptr("msg " + testKey)}
-	r := newResult(testTask, idA, exec, 1, errors.New("boom "+testKey), time.Minute, red.redact)
+	r := newResult(testTask, idA, waitEnd{exec: exec, polls: 1, err: errors.New("boom " + testKey)}, time.Minute, red.redact)
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,7 @@ type progress struct {
 	mode      progressMode
 	verbose   bool
 	color     bool
+	redact    func(string) string // applied to text from the API and errors before it is cut
 	heartbeat time.Duration
 	refresh   time.Duration
 
@@ -84,10 +85,20 @@ func (s *waitState) label() string {
 	return string(s.status)
 }
 
-func newProgress(w io.Writer, mode progressMode, verbose, color bool) *progress {
+// newProgress returns a progress display writing to w. redact blanks out
+// secrets in text from the API and from errors, before a long text is cut
+// short; nil leaves text as it is.
+func newProgress(w io.Writer, mode progressMode, verbose, color bool, redact func(string) string) *progress {
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
 	return &progress{w: w, mode: mode, verbose: verbose, color: color && mode == progressLive,
-		heartbeat: defaultHeartbeat, refresh: defaultRefresh}
+		redact: redact, heartbeat: defaultHeartbeat, refresh: defaultRefresh}
 }
+
+// excerpt is the package's excerpt of s, redacted first, so that a secret
+// is never cut in part and left unrecognized.
+func (p *progress) excerpt(s string, n int) string { return excerpt(p.redact(s), n) }
 
 // begin starts showing progress for the executions ids of task taskID.
 // Every begin must be followed by end.
@@ -125,6 +136,39 @@ func (p *progress) end() {
 		io.WriteString(p.w, "\r\x1b[K")
 		p.liveShown = false
 	}
+}
+
+// results returns w, through which results go to stdout, wrapped so that
+// with a live line on stderr each write clears the line first and redraws
+// it after: on a terminal where stdout and stderr meet, a result never runs
+// into the live line. Elsewhere the clearing is harmless.
+func (p *progress) results(w io.Writer) io.Writer {
+	if p.mode != progressLive {
+		return w
+	}
+	return &aroundLiveLine{p: p, w: w}
+}
+
+// aroundLiveLine is the Writer of progress.results.
+type aroundLiveLine struct {
+	p *progress
+	w io.Writer
+}
+
+func (a *aroundLiveLine) Write(b []byte) (int, error) {
+	p := a.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	shown := p.liveShown
+	if shown {
+		io.WriteString(p.w, "\r\x1b[K")
+		p.liveShown = false
+	}
+	n, err := a.w.Write(b)
+	if shown && p.stop != nil {
+		p.drawLive()
+	}
+	return n, err
 }
 
 // loop redraws the live line, or writes heartbeats, until stop is closed.
@@ -192,13 +236,13 @@ func (p *progress) update(u poller.Update) {
 		}
 	case poller.UpdateRetry:
 		if p.verbose {
-			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Attempt, nextText(u), excerpt(errText(u.Err), 200), clock(elapsed))
+			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Attempt, nextText(u), p.excerpt(errText(u.Err), 200), clock(elapsed))
 		}
 	case poller.UpdateDone:
 		if s.gaveUp && !isContextEnd(u.Err) {
-			line = fmt.Sprintf("%s: gave up: %s (%s)", u.ExecutionID, excerpt(errText(u.Err), 200), clock(elapsed))
+			line = fmt.Sprintf("%s: gave up: %s (%s)", u.ExecutionID, p.excerpt(errText(u.Err), 200), clock(elapsed))
 		} else if p.verbose && u.Err != nil && isContextEnd(u.Err) {
-			line = fmt.Sprintf("%s: stopped: %s (%s)", u.ExecutionID, excerpt(errText(u.Err), 200), clock(elapsed))
+			line = fmt.Sprintf("%s: stopped: %s (%s)", u.ExecutionID, p.excerpt(errText(u.Err), 200), clock(elapsed))
 		}
 	}
 	if line != "" {
@@ -218,9 +262,10 @@ func (p *progress) record(s *waitState, u poller.Update) {
 }
 
 // isContextEnd reports whether a wait ended because its context did: an
-// interrupt, --timeout or --fail-fast.
+// interrupt, --timeout or --fail-fast. An error of a poll that merely
+// wraps context.DeadlineExceeded (a request timing out) is not one.
 func isContextEnd(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	return errors.Is(err, context.Canceled) || errors.Is(err, errWaitTimeout)
 }
 
 func errText(err error) string {
@@ -255,7 +300,7 @@ func (p *progress) statusChangeText(u poller.Update, elapsed time.Duration) stri
 	b.WriteString(p.paint(string(u.Status)))
 	if u.Status.Terminal() && u.Status != client.StatusSuccess && u.Execution != nil && u.Execution.ErrorMessage != nil {
 		b.WriteString(": ")
-		b.WriteString(excerpt(*u.Execution.ErrorMessage, 120))
+		b.WriteString(p.excerpt(*u.Execution.ErrorMessage, 120))
 	}
 	if !u.Status.Known() {
 		b.WriteString(" (undocumented status: still waiting)")
@@ -353,20 +398,26 @@ func (p *progress) countText(counts map[string]int, first []string) string {
 	return strings.Join(parts, ", ")
 }
 
-// ANSI colors of the statuses in a terminal.
-var statusColors = map[string]string{
-	string(client.StatusSuccess):   "\x1b[32m", // green
-	string(client.StatusFailure):   "\x1b[31m", // red
-	string(client.StatusTimeout):   "\x1b[33m", // yellow
-	string(client.StatusCancelled): "\x1b[33m",
-	string(client.StatusRunning):   "\x1b[36m", // cyan
-	labelGaveUp:                    "\x1b[31m",
+// statusColor is the ANSI color of a status word in a terminal, "" for
+// none.
+func statusColor(label string) string {
+	switch label {
+	case string(client.StatusSuccess):
+		return "\x1b[32m" // green
+	case string(client.StatusFailure), labelGaveUp:
+		return "\x1b[31m" // red
+	case string(client.StatusTimeout), string(client.StatusCancelled):
+		return "\x1b[33m" // yellow
+	case string(client.StatusRunning):
+		return "\x1b[36m" // cyan
+	}
+	return ""
 }
 
 // paint colors a status word when color is on.
 func (p *progress) paint(label string) string {
 	label = oneLine(label)
-	if c, ok := statusColors[label]; ok && p.color {
+	if c := statusColor(label); c != "" && p.color {
 		return c + label + "\x1b[0m"
 	}
 	return label

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"sync"
@@ -48,7 +49,7 @@ func done(id string, status client.Status, err error) poller.Update {
 func TestProgressLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf safeBuffer
-		p := newProgress(&buf, progressLines, false, true)
+		p := newProgress(&buf, progressLines, false, true, nil)
 		p.begin(testTask, []string{idA, idB, idC})
 		p.update(change(idA, "", client.StatusQueued))
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(), Status: client.StatusQueued, Previous: client.StatusQueued})
@@ -78,7 +79,7 @@ func TestProgressLines(t *testing.T) {
 func TestProgressHeartbeat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf safeBuffer
-		p := newProgress(&buf, progressLines, false, false)
+		p := newProgress(&buf, progressLines, false, false, nil)
 		p.begin(testTask, []string{idA, idB, idC, exampleID})
 		p.update(change(idA, "", client.StatusRunning))
 		p.update(change(idB, "", client.StatusRunning))
@@ -122,7 +123,7 @@ func TestProgressHeartbeat(t *testing.T) {
 func TestProgressLive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf safeBuffer
-		p := newProgress(&buf, progressLive, false, true)
+		p := newProgress(&buf, progressLive, false, true, nil)
 		p.begin(testTask, []string{idA, idB})
 		time.Sleep(200 * time.Millisecond)
 		p.update(change(idA, "", client.StatusRunning))
@@ -160,7 +161,7 @@ func TestProgressLive(t *testing.T) {
 func TestProgressNoColor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf safeBuffer
-		p := newProgress(&buf, progressLive, false, false)
+		p := newProgress(&buf, progressLive, false, false, nil)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
 		p.end()
@@ -168,7 +169,7 @@ func TestProgressNoColor(t *testing.T) {
 			t.Errorf("colors without color: %q", buf.String())
 		}
 		var logBuf safeBuffer
-		p = newProgress(&logBuf, progressLines, false, true) // color asked, but not a terminal
+		p = newProgress(&logBuf, progressLines, false, true, nil) // color asked, but not a terminal
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
 		p.end()
@@ -181,7 +182,7 @@ func TestProgressNoColor(t *testing.T) {
 func TestProgressQuietAndVerbose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var quiet safeBuffer
-		p := newProgress(&quiet, progressOff, false, false)
+		p := newProgress(&quiet, progressOff, false, false, nil)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusRunning))
 		time.Sleep(5 * time.Minute)
@@ -191,7 +192,7 @@ func TestProgressQuietAndVerbose(t *testing.T) {
 		}
 
 		var verbose safeBuffer
-		p = newProgress(&verbose, progressLines, true, false)
+		p = newProgress(&verbose, progressLines, true, false, nil)
 		p.begin(testTask, []string{idA})
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(),
 			Attempt: 3, Status: client.StatusRunning, Previous: client.StatusRunning, NextDelay: 2250 * time.Millisecond})
@@ -215,6 +216,87 @@ func TestClock(t *testing.T) {
 	for d, want := range map[time.Duration]string{0: "0s", -time.Second: "0s", 1499 * time.Millisecond: "1s", 2 * time.Minute: "2m0s", 90 * time.Minute: "1h30m0s"} {
 		if got := clock(d); got != want {
 			t.Errorf("clock(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestProgressRedactsBeforeCut: text from the API is redacted before a
+// long line is cut, so a key across the cut is not left in part.
+func TestProgressRedactsBeforeCut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		red := &redactor{}
+		red.add(longKey)
+		var buf safeBuffer
+		p := newProgress(red.writer(&buf), progressLines, true, false, red.redact)
+		p.begin(testTask, []string{idA, idB})
+		// The key starts before the cut at 120 characters and ends after it.
+		u := change(idA, client.StatusRunning, client.StatusFailure)
+		u.Execution = &client.Execution{ErrorMessage: ptr(strings.Repeat("x", 100) + " " + longKey)}
+		p.update(u)
+		// Likewise across the cut at 200 of a failed poll's error.
+		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idB}, Kind: poller.UpdateRetry, Time: time.Now(),
+			Attempt: 2, Err: errors.New(strings.Repeat("y", 180) + " " + longKey), NextDelay: time.Second})
+		p.end()
+		out := buf.String()
+		assertNoSecrets(t, "progress", out)
+		if n := strings.Count(out, redacted); n != 2 {
+			t.Errorf("%d %s in %q, want 2", n, redacted, out)
+		}
+	})
+}
+
+// TestProgressResultsAroundLiveLine: a result written to stdout while the
+// live line is shown clears the line first and redraws it after, so on a
+// terminal the result starts a line of its own.
+func TestProgressResultsAroundLiveLine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var term safeBuffer // stdout and stderr on one terminal
+		p := newProgress(&term, progressLive, false, false, nil)
+		stdout := p.results(&term)
+		p.begin(testTask, []string{idA, idB})
+		p.update(change(idA, "", client.StatusRunning))
+		time.Sleep(2 * time.Second)
+		fmt.Fprintf(stdout, "{\"executionId\":%q}\n", idA)
+		p.end()
+		fmt.Fprintf(stdout, "{\"executionId\":%q}\n", idB)
+		out := term.String()
+		want := "waiting: 1 running, 1 not seen yet | 2s" + // the live line...
+			"\r\x1b[K" + `{"executionId":"` + idA + `"}` + "\n" + // ...cleared, the result...
+			"\r\x1b[Kwaiting: 1 running, 1 not seen yet | 2s" // ...and the line redrawn
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q does not contain %q", out, want)
+		}
+		if !strings.HasSuffix(out, "\r\x1b[K"+`{"executionId":"`+idB+`"}`+"\n") {
+			t.Errorf("after the end, output %q: want the result alone, with no live line redrawn", out)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if i := strings.Index(line, "{"); i >= 0 && !strings.HasSuffix(line[:i], "\r\x1b[K") && i != 0 {
+				t.Errorf("a result runs into the live line: %q", line)
+			}
+		}
+	})
+}
+
+// TestProgressResultsOffTerminal: without a live line, results are written
+// as they are.
+func TestProgressResultsOffTerminal(t *testing.T) {
+	var stdout bytes.Buffer
+	for _, mode := range []progressMode{progressOff, progressLines} {
+		p := newProgress(io.Discard, mode, false, false, nil)
+		if w := p.results(&stdout); w != io.Writer(&stdout) {
+			t.Errorf("mode %d: results wrapped stdout in %T, want it as it is", mode, w)
+		}
+	}
+}
+
+func TestStatusColor(t *testing.T) {
+	tests := []struct{ label, want string }{
+		{"success", "\x1b[32m"}, {"failure", "\x1b[31m"}, {labelGaveUp, "\x1b[31m"}, {"timeout", "\x1b[33m"},
+		{"cancelled", "\x1b[33m"}, {"running", "\x1b[36m"}, {"queued", ""}, {labelNotSeen, ""}, {"paused", ""},
+	}
+	for _, tt := range tests {
+		if got := statusColor(tt.label); got != tt.want {
+			t.Errorf("statusColor(%q) = %q, want %q", tt.label, got, tt.want)
 		}
 	}
 }

@@ -2,15 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
 
 func TestRedactor(t *testing.T) {
 	r := &redactor{}
-	r.add("")    // ignored
-	r.add("abc") // too short to blank out safely
+	r.add("") // ignored
 	r.add(testKey)
 	var buf bytes.Buffer
 	w := r.writer(&buf)
@@ -23,6 +25,81 @@ func TestRedactor(t *testing.T) {
 	}
 	r.add(wrongKey)
 	if got, want := r.redact(wrongKey+testKey), redacted+redacted; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := (&redactor{}).redact("nothing to hide"), "nothing to hide"; got != want {
+		t.Errorf("no secrets: got %q, want %q", got, want)
+	}
+}
+
+// TestRedactorKeysOfAnyLength: a key is blanked out whatever its length,
+// and the replacement text is never searched again.
+func TestRedactorKeysOfAnyLength(t *testing.T) {
+	tests := []struct {
+		name, key, in, want string
+	}{
+		{"one character", "E", "ExE", "[REDACTED]x[REDACTED]"},
+		{"two characters", "ab", "cab ab", "c[REDACTED] [REDACTED]"},
+		{"three characters", "abc", "abc abd", "[REDACTED] abd"},
+		{"long", longKey, "k=" + longKey + ".", "k=[REDACTED]."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &redactor{}
+			r.add(tt.key)
+			if got := r.redact(tt.in); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRedactorEscapedForms: a key is blanked out in the escaped forms
+// anchor-wait prints values in, not only as given.
+func TestRedactorEscapedForms(t *testing.T) {
+	key := `sk-"odd\key<&>` + "\x01%:,"
+	r := &redactor{}
+	r.add(key)
+	jsonOf := func(s string) string {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, form := range []string{
+		key,
+		strconv.Quote(key),
+		jsonOf(key),
+		oneLine(key),
+		strconv.Quote(oneLine(key)),
+		escapeData(key),
+		escapeProperty(key),
+	} {
+		if got := r.redact("x " + form + " y"); strings.Contains(got, "odd") {
+			t.Errorf("redact(%q) = %q, want the key blanked out", form, got)
+		}
+	}
+}
+
+// TestRedactorOnePass: the replacement text is not searched for secrets in
+// turn, though secrets occur in it.
+func TestRedactorOnePass(t *testing.T) {
+	r := &redactor{}
+	r.add("RED")
+	r.add("ACT")
+	if got, want := r.redact("RED ACT"), redacted+" "+redacted; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestRedactorLongerFirst: where one secret holds another, the longer is
+// blanked whole.
+func TestRedactorLongerFirst(t *testing.T) {
+	r := &redactor{}
+	r.add("sk")
+	r.add(testKey)
+	if got, want := r.redact(testKey+" sk"), redacted+" "+redacted; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

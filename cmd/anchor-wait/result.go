@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,25 +30,35 @@ type result struct {
 	outcome outcome // how the wait ended; not part of the JSON
 }
 
-// newResult builds the result of one wait from what the poller reports:
-// the execution as last polled (nil if none), the number of polls and the
-// wait's error. Text from the API and from errors goes through redact.
-func newResult(taskID, execID string, exec *client.Execution, polls int, err error, timeout time.Duration, redact func(string) string) result {
-	r := result{TaskID: taskID, ExecutionID: execID, Polls: polls}
-	if exec != nil {
-		e := *exec
-		r.Status = e.Status
+// waitEnd is what is known about the end of one wait.
+type waitEnd struct {
+	exec  *client.Execution // as last polled; nil if no poll succeeded
+	polls int               // polls sent
+	err   error             // the wait's error, nil for success
+	// lastPollErr is the error of the last poll that came back, nil when it
+	// brought a status (or no poll came back).
+	lastPollErr error
+}
+
+// newResult builds the result of one wait from what the poller reports.
+// Text from the API and from errors goes through redact, whole, before
+// anything is made of it.
+func newResult(taskID, execID string, end waitEnd, timeout time.Duration, redact func(string) string) result {
+	r := result{TaskID: taskID, ExecutionID: execID, Polls: end.polls}
+	if end.exec != nil {
+		e := *end.exec
+		r.Status = client.Status(redact(string(e.Status)))
 		r.Output = redactPtr(e.Output, redact)
 		r.ErrorMessage = redactPtr(e.ErrorMessage, redact)
 		if !e.StartTime.IsZero() {
 			r.StartTime = &e.StartTime
 		}
 		r.ExecutionTime = e.ExecutionTime
-		r.Version = &e.Version
-		r.TaskVersionID = &e.TaskVersionID
+		r.Version = redactPtr(&e.Version, redact)
+		r.TaskVersionID = redactPtr(&e.TaskVersionID, redact)
 	}
-	r.outcome = classify(r.Status, err)
-	if msg := waitError(r.outcome, r.Status, err, timeout); msg != "" {
+	r.outcome = classify(r.Status, end.polls, end.err)
+	if msg := waitError(r.outcome, r.Status, end, timeout); msg != "" {
 		msg = redact(msg)
 		r.Error = &msg
 	}
@@ -56,10 +67,13 @@ func newResult(taskID, execID string, exec *client.Execution, polls int, err err
 
 // waitError is the "error" of a result: why waiting failed, or "" when the
 // wait saw the execution end.
-func waitError(o outcome, status client.Status, err error, timeout time.Duration) string {
+func waitError(o outcome, status client.Status, end waitEnd, timeout time.Duration) string {
 	last := "no status seen yet"
 	if status != "" {
 		last = "last status " + string(status)
+	}
+	if end.lastPollErr != nil {
+		last += "; last poll error: " + oneLine(end.lastPollErr.Error())
 	}
 	switch o {
 	case outcomeSuccess, outcomeFailure, outcomeTimeout, outcomeCancelled:
@@ -71,10 +85,26 @@ func waitError(o outcome, status client.Status, err error, timeout time.Duration
 	case outcomeStopped:
 		return fmt.Sprintf("stopped by --fail-fast after another execution did not succeed (%s)", last)
 	}
-	if err == nil {
+	if errors.Is(end.err, errWaitTimeout) { // the API never answered with a status
+		if end.lastPollErr != nil {
+			return fmt.Sprintf("--timeout %v ran out before the API gave any status (%s; last poll error: %s)",
+				timeout, plural(end.polls, "poll"), oneLine(end.lastPollErr.Error()))
+		}
+		// No poll came back at all: the first was still out.
+		return fmt.Sprintf("--timeout %v ran out before the API gave any status (the first poll had not come back)", timeout)
+	}
+	if end.err == nil {
 		return "the API could not answer"
 	}
-	return oneLine(err.Error())
+	return oneLine(end.err.Error())
+}
+
+// plural says "1 poll" or "3 polls".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // interruptedResult is the result of an execution that was started but not

@@ -51,10 +51,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		mode = progressLive
 	}
 	color := !o.noColor && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
-	prog := newProgress(stderr, mode, o.verbose, color)
+	prog := newProgress(stderr, mode, o.verbose, color, red.redact)
+	stdout = prog.results(stdout)
 	if cmd == cmdDemo {
 		if len(positional) > 0 {
-			return fail(stderr, usagef("demo takes no arguments, got %q: want anchor-wait demo [flags]", clip(positional[0])))
+			return fail(stderr, usagef("demo takes no arguments, got %s: want anchor-wait demo [flags]", quoteValue(positional[0])))
 		}
 		return runDemo(ctx, o, prog, stdout, stderr, red)
 	}
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return runTask(ctx, w, c)
 	}
-	ids, err := executionIDs(ctx, positional[1:], stdin)
+	ids, err := executionIDs(ctx, positional[1:], stdin, stderr)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "anchor-wait: %s\n", oneLine(err.Error()))
@@ -151,7 +152,7 @@ func (w *waiter) openJUnit() error {
 	}
 	f, err := os.Create(w.opts.junit)
 	if err != nil {
-		return usagef("cannot create --junit file %q: %s: want a writable path", clip(w.opts.junit), osReason(err))
+		return usagef("cannot create --junit file %s: %s: want a writable path", quotePath(w.opts.junit), osReason(err))
 	}
 	w.junit = f
 	return nil
@@ -189,8 +190,9 @@ func fail(stderr io.Writer, err error) int {
 	return exitAPIError
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+// isTerminal reports whether f, a stream such as stdin or stderr, is a
+// terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && file != nil && term.IsTerminal(int(file.Fd()))
 }

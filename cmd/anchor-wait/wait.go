@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/anchorwait/anchorwait/poller"
@@ -55,24 +56,39 @@ func checkPollerOptions(o *options, g poller.Getter) error {
 	return nil
 }
 
-// wait waits for the executions ids, writes the results to stdout (and the
-// JUnit and GitHub files), and returns them with the exit code.
+// withTimeout returns ctx ended by --timeout, if one is set, with
+// errWaitTimeout as the cause.
+func (w *waiter) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if w.opts.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, w.opts.timeout, errWaitTimeout)
+}
+
+// wait waits for the executions ids, within --timeout, writes the results
+// to stdout (and the JUnit and GitHub files), and returns them with the
+// exit code.
 func (w *waiter) wait(ctx context.Context, ids []string) ([]result, int) {
 	start := time.Now()
-	waitCtx := ctx
-	if w.opts.timeout > 0 {
-		var cancel context.CancelFunc
-		waitCtx, cancel = context.WithTimeoutCause(ctx, w.opts.timeout, errWaitTimeout)
-		defer cancel()
-	}
+	ctx, cancel := w.withTimeout(ctx)
+	defer cancel()
+	return w.waitWithin(ctx, ids, start)
+}
+
+// waitWithin is wait when ctx carries --timeout already; the run began at
+// start.
+func (w *waiter) waitWithin(ctx context.Context, ids []string, start time.Time) ([]result, int) {
 	var stream *jsonlStream
 	if w.opts.output == formatJSONL {
 		stream = newJSONLStream(w.stdout)
 	}
+	lastErrs := &pollErrors{}
 	onUpdate := func(u poller.Update) {
+		lastErrs.record(u)
 		w.progress.update(u)
 		if stream != nil && u.Kind == poller.UpdateDone {
-			stream.emit(newResult(u.TaskID, u.ExecutionID, u.Execution, u.Attempt, u.Err, w.opts.timeout, w.redact))
+			end := waitEnd{exec: u.Execution, polls: u.Attempt, err: u.Err, lastPollErr: lastErrs.last(u.ExecutionID)}
+			stream.emit(newResult(u.TaskID, u.ExecutionID, end, w.opts.timeout, w.redact))
 		}
 	}
 	p, err := poller.New(w.getter, pollerOptions(&w.opts, onUpdate)...)
@@ -85,14 +101,46 @@ func (w *waiter) wait(ctx context.Context, ids []string) ([]result, int) {
 		refs[i] = poller.Ref{TaskID: w.taskID, ExecutionID: id}
 	}
 	w.progress.begin(w.taskID, ids)
-	all, _ := p.WaitAll(waitCtx, refs) // the results say what happened to each
+	all, _ := p.WaitAll(ctx, refs) // the results say what happened to each
 	w.progress.end()
 	results := make([]result, len(all))
 	for i, r := range all {
-		results[i] = newResult(r.TaskID, r.ExecutionID, r.Execution, r.Polls, r.Err, w.opts.timeout, w.redact)
+		end := waitEnd{exec: r.Execution, polls: r.Polls, err: r.Err, lastPollErr: lastErrs.last(r.ExecutionID)}
+		results[i] = newResult(r.TaskID, r.ExecutionID, end, w.opts.timeout, w.redact)
 	}
 	code := w.report(results, stream, time.Since(start), start)
 	return results, code
+}
+
+// pollErrors keeps the error of the last poll of each execution that came
+// back with an error, from the poller's updates. It is safe for concurrent
+// use.
+type pollErrors struct {
+	mu   sync.Mutex
+	errs map[string]error
+}
+
+// record notes what u says about the last poll of its execution.
+func (pe *pollErrors) record(u poller.Update) {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	switch u.Kind {
+	case poller.UpdateRetry:
+		if pe.errs == nil {
+			pe.errs = map[string]error{}
+		}
+		pe.errs[u.ExecutionID] = u.Err
+	case poller.UpdatePoll, poller.UpdateStatusChange:
+		delete(pe.errs, u.ExecutionID)
+	}
+}
+
+// last returns the error of the last poll of execution id, nil if it
+// brought a status or none failed.
+func (pe *pollErrors) last(id string) error {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	return pe.errs[id]
 }
 
 // report writes the results in every form asked for, and a summary line to

@@ -1,0 +1,234 @@
+package main
+
+// Tests of how a wait ends when the API misbehaves, and of run's starting
+// phase, with in-memory fakes of the API under testing/synctest.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+)
+
+// getterFunc is a poller.Getter made of a function.
+type getterFunc func(ctx context.Context, taskID, execID string) (*client.Execution, error)
+
+func (f getterFunc) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+	return f(ctx, taskID, execID)
+}
+
+// testWaiter returns a waiter on g with --output json, the given timeout
+// and fast polls, writing to stdout and stderr.
+func testWaiter(g getterFunc, timeout time.Duration, stdout, stderr io.Writer) *waiter {
+	o := defaultOptions()
+	o.timeout, o.interval, o.maxInterval, o.output = timeout, 100*time.Millisecond, 500*time.Millisecond, formatJSON
+	return &waiter{opts: o, taskID: testTask, getter: g, progress: newProgress(stderr, progressLines, true, false, nil),
+		stdout: stdout, stderr: stderr, redact: func(s string) string { return s }, getenv: envOf(nil)}
+}
+
+// decodeResults decodes the --output json document.
+func decodeResults(t *testing.T, stdout string) jsonDoc {
+	t.Helper()
+	var d jsonDoc
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+		t.Fatalf("stdout is not the JSON document: %v\n%s", err, stdout)
+	}
+	return d
+}
+
+func running(execID string) *client.Execution {
+	return &client.Execution{ID: execID, Status: client.StatusRunning}
+}
+
+// TestWaitEnds covers how the exit code and the result's error follow
+// from what the API did before the wait ended.
+func TestWaitEnds(t *testing.T) {
+	unavailable := &client.APIError{StatusCode: 503, Message: "Service Unavailable"}
+	tests := []struct {
+		name      string
+		get       getterFunc
+		timeout   time.Duration
+		wantCode  int
+		wantError []string // in the result's error
+	}{
+		{"a poll error wrapping DeadlineExceeded is the API failing, not --timeout",
+			func(ctx context.Context, _, id string) (*client.Execution, error) {
+				return nil, fmt.Errorf("get execution %s: %w", id, context.DeadlineExceeded)
+			}, time.Minute, exitAPIError, []string{"get execution", "context deadline exceeded"}},
+		{"every poll fails until --timeout: the API could not answer",
+			func(ctx context.Context, _, id string) (*client.Execution, error) {
+				return nil, fmt.Errorf("get execution %s: %w", id, unavailable)
+			}, 2 * time.Second, exitAPIError, []string{"--timeout 2s ran out before the API gave any status (", " polls; last poll error: get execution ", "503"}},
+		{"a poll never answered until --timeout: the API could not answer",
+			func(ctx context.Context, _, _ string) (*client.Execution, error) {
+				<-ctx.Done()
+				return nil, fmt.Errorf("%w: %w", client.ErrTransport, ctx.Err())
+			}, 2 * time.Second, exitAPIError, []string{"--timeout 2s ran out before the API gave any status (the first poll had not come back)"}},
+		{"a status, then failing polls until --timeout: still running",
+			func() getterFunc {
+				var mu sync.Mutex
+				polls := 0
+				return func(ctx context.Context, _, id string) (*client.Execution, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if polls++; polls == 1 {
+						return running(id), nil
+					}
+					return nil, fmt.Errorf("get execution %s: %w", id, unavailable)
+				}
+			}(), 2 * time.Second, exitWaitTimeout, []string{"--timeout 2s ran out before the execution finished (last status running; last poll error: get execution", "503"}},
+		{"running until --timeout",
+			func(ctx context.Context, _, id string) (*client.Execution, error) { return running(id), nil },
+			2 * time.Second, exitWaitTimeout, []string{"--timeout 2s ran out before the execution finished (last status running)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var stdout, stderr safeBuffer
+				w := testWaiter(tt.get, tt.timeout, &stdout, &stderr)
+				_, code := w.wait(context.Background(), []string{testExec})
+				if code != tt.wantCode {
+					t.Errorf("exit code %d, want %d\nstderr:\n%s", code, tt.wantCode, stderr.String())
+				}
+				d := decodeResults(t, stdout.String())
+				if len(d.Results) != 1 {
+					t.Fatalf("%d results, want 1", len(d.Results))
+				}
+				msg, _ := d.Results[0]["error"].(string)
+				for _, want := range tt.wantError {
+					if !strings.Contains(msg, want) {
+						t.Errorf("result error %q does not contain %q", msg, want)
+					}
+				}
+			})
+		})
+	}
+}
+
+// fakeStarter is a starter whose starts each take delay, and fail from
+// failFrom on (1-based, 0 never). It records how many were in flight at
+// most. It is safe for concurrent use.
+type fakeStarter struct {
+	delay    time.Duration
+	failFrom int
+
+	mu                    sync.Mutex
+	calls, inFlight, most int
+}
+
+func (s *fakeStarter) RunTask(ctx context.Context, req client.RunTaskRequest) (*client.RunTaskResult, error) {
+	s.mu.Lock()
+	s.calls++
+	n := s.calls
+	s.inFlight++
+	s.most = max(s.most, s.inFlight)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
+	timer := time.NewTimer(s.delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("run task %s: %w", req.TaskID, ctx.Err())
+	}
+	if s.failFrom > 0 && n >= s.failFrom {
+		return nil, fmt.Errorf("run task %s: %w", req.TaskID, &client.APIError{StatusCode: 500, Message: "boom"})
+	}
+	return &client.RunTaskResult{ExecutionResultID: fmt.Sprintf("00000000-0000-4000-8000-%012d", n)}, nil
+}
+
+func (s *fakeStarter) stats() (calls, most int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls, s.most
+}
+
+// TestStartRunsInParallel: run --count starts up to --concurrency runs at
+// once, and names each as soon as it has started.
+func TestStartRunsInParallel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &fakeStarter{delay: time.Second}
+		o := defaultOptions()
+		o.count, o.concurrency = 7, 3
+		var stderr bytes.Buffer
+		start := time.Now()
+		ids, err := startRuns(context.Background(), s, &o, testTask, &stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took != 3*time.Second {
+			t.Errorf("7 starts of 1s each, 3 at a time, took %v; want 3s", took)
+		}
+		if calls, most := s.stats(); calls != 7 || most != 3 {
+			t.Errorf("%d starts, %d at once; want 7, 3 (--concurrency)", calls, most)
+		}
+		if len(ids) != 7 || strings.Count(stderr.String(), "started execution ") != 7 {
+			t.Errorf("got IDs %q and stderr:\n%s\nwant 7 of each", ids, stderr.String())
+		}
+		for _, id := range ids {
+			if !strings.Contains(stderr.String(), "started execution "+id+" (") {
+				t.Errorf("stderr does not name %s:\n%s", id, stderr.String())
+			}
+		}
+	})
+}
+
+// TestStartRunsStopsAfterFailure: once a start fails no other begins; those
+// in flight finish and their executions are kept.
+func TestStartRunsStopsAfterFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &fakeStarter{delay: time.Second, failFrom: 2}
+		o := defaultOptions()
+		o.count, o.concurrency = 10, 2
+		ids, err := startRuns(context.Background(), s, &o, testTask, io.Discard)
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || !strings.Contains(err.Error(), " of 10: ") {
+			t.Errorf("error %v, want the failed start's, naming which of 10", err)
+		}
+		if calls, _ := s.stats(); calls != 2 || len(ids) != 1 {
+			t.Errorf("%d starts and IDs %q; want 2 starts (the two in flight) and the one that started", calls, ids)
+		}
+	})
+}
+
+// TestRunTaskTimeoutCoversStarting: --timeout counts from before the first
+// start, not from the end of the last.
+func TestRunTaskTimeoutCoversStarting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := &fakeStarter{delay: time.Second}
+		success := func(ctx context.Context, _, id string) (*client.Execution, error) {
+			return &client.Execution{ID: id, Status: client.StatusSuccess}, nil
+		}
+		var stdout, stderr safeBuffer
+		w := testWaiter(success, 2500*time.Millisecond, &stdout, &stderr)
+		w.opts.count, w.opts.concurrency = 5, 1
+		start := time.Now()
+		code := runTask(context.Background(), w, s)
+		if took := time.Since(start); took != 2500*time.Millisecond {
+			t.Errorf("run took %v, want --timeout 2.5s", took)
+		}
+		if code != exitWaitTimeout {
+			t.Errorf("exit %d, want 3; stderr:\n%s", code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "cannot start task "+testTask+": --timeout 2.5s ran out while starting it: start 3 of 5:") {
+			t.Errorf("stderr does not say --timeout ran out while starting:\n%s", stderr.String())
+		}
+		d := decodeResults(t, stdout.String())
+		if len(d.Results) != 2 || d.ExitCode != exitWaitTimeout {
+			t.Errorf("document %+v: want the 2 executions started and exit code 3", d)
+		}
+	})
+}
