@@ -2,6 +2,8 @@ module github.com/anchorwait/anchorwait
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/getkin/kin-openapi v0.153.0 // indirect

@@ -87,10 +87,18 @@ func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOpt
 	return &out, nil
 }
 
+// minEchoedKeyLen is the shortest key that redactExecution blanks out of an
+// execution's text. Real keys are far longer; a shorter one (a test's "k")
+// would match ordinary words and garble the data.
+const minEchoedKeyLen = 8
+
 // redactExecution blanks out the API key in the text an execution brings
 // from the server, should a task or the API echo it: callers put
 // errorMessage in errors and logs, and output in reports.
 func (c *Client) redactExecution(e *Execution) {
+	if len(c.apiKey) < minEchoedKeyLen {
+		return
+	}
 	for _, p := range []**string{&e.Output, &e.ErrorMessage} {
 		if *p != nil {
 			s := c.redact(**p)

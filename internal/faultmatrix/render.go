@@ -1,0 +1,145 @@
+package faultmatrix
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// DocPath is where Document's output is kept, relative to the module root.
+const DocPath = "docs/reliability.md"
+
+// Document renders cases as the reliability document: what anchor-wait
+// promises under faults, a table of fault -> behaviour with the outcome and
+// bounds each mode is held to. The output depends only on cases and the
+// package defaults it quotes, so a test can compare it with DocPath.
+func Document(cases []Case) []byte {
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# Reliability under faults\n\n")
+	w("<!-- Generated from the fault matrix (internal/faultmatrix) by `go test ./internal/faultmatrix -update`. Do not edit. -->\n\n")
+	w("A waiter is worth trusting only if it never hangs, never reports a wrong outcome and never\n")
+	w("leaks the API key, whatever the server or the network does. This page lists the faults\n")
+	w("anchor-wait is tested against and what it does under each. It is generated from the same\n")
+	w("table the tests run, and a test fails when the two differ, so it says what is checked.\n\n")
+
+	w("## What every case checks\n\n")
+	w("For every case, in each mode it runs in:\n\n")
+	w("- the outcome: the last status seen of each execution, and the class of the error\n")
+	w("  (`errors.Is` or `errors.As`) in library mode or the exit code in CLI mode;\n")
+	w("- that the wait ended within its time bound;\n")
+	w("- that the requests sent, the client's own retries included, stayed within their bound;\n")
+	w("- that nothing panicked, and that no goroutine leaked: goleak in the test process, and\n")
+	w("  the binary has to exit by itself;\n")
+	w("- that the API key appears in no error, log line (client and poller log at debug level\n")
+	w("  into a buffer that is searched), stdout, stderr or report file.\n\n")
+
+	w("## Two modes\n\n")
+	w("- **Library**: `poller.Poller` over `client.Client`, against `anchortest.NewInMemoryServer`\n")
+	w("  inside `testing/synctest`. Time is fake, so durations are those of real life (a 5-minute\n")
+	w("  outage takes milliseconds to test), and with the jitter fixed at its midpoint the\n")
+	w("  schedule is exact. Times are fake time from the start of the wait.\n")
+	w("- **CLI**: the `anchor-wait` binary against `anchortest.NewServer` on loopback, in real\n")
+	w("  time, with `--output json --verbose --junit FILE --interval %v --max-interval %v`,\n", CLIInterval, CLIMaxInterval)
+	w("  `--timeout %v` unless the case sets one, and `GITHUB_ACTIONS=true`, so every report it\n", CLITimeout)
+	w("  writes is checked too. Durations are scaled down so each case ends\n")
+	w("  within seconds; times are wall-clock for the whole process. The limits that have no\n")
+	w("  flag (per-request timeout, transient limit, not-found grace) keep their defaults, so\n")
+	w("  where the library ends a wait through one of them, the CLI case shows `--timeout`\n")
+	w("  ending it first (exit 3 when a status was seen, 4 when no poll ever brought one back),\n")
+	w("  or is not run.\n\n")
+
+	w("## Defaults that shape the behaviour\n\n")
+	p := poller.DefaultPolicy()
+	w("| setting | default |\n|---|---|\n")
+	w("| per-request timeout (`client.WithRequestTimeout`) | %v |\n", client.DefaultRequestTimeout)
+	w("| retries within one call (`client.WithMaxRetries`) | %d, after %v then %v, less up to 25 %% jitter, or after the server's `retry-after-ms` / `Retry-After` when it asks for at most 60s |\n",
+		client.DefaultMaxRetries, client.BackoffDelay(0, 0), client.BackoffDelay(1, 0))
+	w("| cap on a response body (`client.WithMaxBodySize`) | %d MiB |\n", client.DefaultMaxBodySize>>20)
+	w("| poll schedule (`poller.WithPolicy`) | first poll at once, then %v, x%v, capped at %v, ±%.0f %% |\n",
+		p.InitialInterval, p.Multiplier, p.MaxInterval, p.Jitter*100)
+	w("| transient errors in a row before giving up (`poller.WithTransientLimit`) | %v |\n", poller.DefaultTransientLimit)
+	w("| 404 taken as \"not visible yet\" (`poller.WithNotFoundGrace`) | %v after the wait starts |\n", poller.DefaultNotFoundGrace)
+	w("\nCLI exit codes: 0 success, 1 failure, 3 `--timeout` ran out, 4 the API could not answer,\n")
+	w("5 Anchor's own timeout, 6 cancelled, 130 interrupted (see the README).\n\n")
+
+	w("## The matrix\n\n")
+	runs, skipped := 0, 0
+	for i := range cases {
+		for _, m := range Modes {
+			if cases[i].In(m).Skip != "" {
+				skipped++
+			} else {
+				runs++
+			}
+		}
+	}
+	w("%d cases x %d modes: %d runs, %d not run (the reason is in the cell).\n", len(cases), len(Modes), runs, skipped)
+	w("Cells read: last status of each execution; error class or exit code; time bound; requests sent.\n\n")
+	w("| fault | what anchor-wait does | library (fake time) | CLI (real time) |\n|---|---|---|---|\n")
+	for i := range cases {
+		c := &cases[i]
+		w("| **%s**: %s | %s | %s | %s |\n", c.Name, cellText(c.Fault), cellText(c.Behaviour), runCell(c.Library, Library), runCell(c.CLI, CLI))
+	}
+	return b.Bytes()
+}
+
+// runCell is the table cell of one run.
+func runCell(r Run, m Mode) string {
+	if r.Skip != "" {
+		return "not run: " + cellText(r.Skip)
+	}
+	outcome := r.Want.Err.String()
+	if outcome != "nil" {
+		outcome = "`" + outcome + "`"
+	}
+	if m == CLI {
+		outcome = fmt.Sprintf("exit %d", r.Want.Exit)
+	}
+	return fmt.Sprintf("%s; %s; %s; %s", statusText(r.Want.Status), outcome, timeText(r.Want.MinTime, r.Want.MaxTime), requestText(r.Want.MinRequests, r.Want.MaxRequests))
+}
+
+// statusText lists statuses: "success", "success, failure, none".
+func statusText(ss []client.Status) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+		if s == "" {
+			parts[i] = "no status"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// timeText says a time bound: "at once", "≤ 3s", "20s", "1.1s–3s".
+func timeText(lo, hi time.Duration) string {
+	switch {
+	case hi == 0:
+		return "at once"
+	case lo == hi:
+		return hi.String()
+	case lo == 0:
+		return "≤ " + hi.String()
+	}
+	return lo.String() + "–" + hi.String()
+}
+
+// requestText says a request bound: "1 request", "5–8 requests".
+func requestText(lo, hi int) string {
+	switch {
+	case lo == hi && hi == 1:
+		return "1 request"
+	case lo == hi:
+		return fmt.Sprintf("%d requests", hi)
+	}
+	return fmt.Sprintf("%d–%d requests", lo, hi)
+}
+
+// cellText makes s safe in a Markdown table cell.
+func cellText(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+}
