@@ -90,7 +90,7 @@ func ExampleWaitAll_options() {
 
 	_, err := anchorwait.WaitAll(context.Background(), []anchorwait.Ref{{TaskID: exampleTask, ExecutionID: execID}},
 		poller.WithInitialInterval(100*time.Millisecond), // poll after 100ms, 150ms, 225ms, ...
-		poller.WithMaxInterval(5*time.Second),            // ... but never wait more than 5s (+ jitter)
+		poller.WithMaxInterval(5*time.Second),            // ... but never wait more than 5s, jitter included
 		poller.WithJitter(0.1),                           // spread each delay by ±10%
 		poller.WithConcurrency(16),                       // at most 16 requests in flight
 		poller.WithRate(50),                              // and at most 50 a second

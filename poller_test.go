@@ -71,7 +71,7 @@ func TestEndToEndOutcomes(t *testing.T) {
 		wantPolls int
 	}{
 		{name: "an hour-long success", script: anchortest.Succeed(10*time.Second, time.Hour, `{"rows":3}`),
-			wantStat: client.StatusSuccess, wantOut: `{"rows":3}`, wantEnd: secs(3614.88671875), wantPolls: 128},
+			wantStat: client.StatusSuccess, wantOut: `{"rows":3}`, wantEnd: secs(3624.2578125), wantPolls: 152},
 		{name: "failure", script: anchortest.Fail(time.Second, 5*time.Second, "login form not found"),
 			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusFailure, wantEnd: secs(8.125), wantPolls: 5},
 		{name: "Anchor's own timeout", script: anchortest.Finish(client.StatusTimeout, 0, 3*time.Second),

@@ -2,13 +2,10 @@ package poller_test
 
 import (
 	"bufio"
-	"context"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -320,53 +317,4 @@ func TestBenchViaStateMatchesHTTP(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestPooledGetter(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s := anchortest.NewInMemoryServer()
-		defer s.Close()
-		id := s.AddExecution(benchTaskID, anchortest.Succeed(0, time.Second, "done"))
-		inner := &countingStateGetter{stateGetter: stateGetter{s: s}}
-		pg, stop := newPooledGetter(inner, 2)
-		defer stop()
-
-		exec, err := pg.GetExecution(t.Context(), benchTaskID, id)
-		if err != nil || exec.ID != id || exec.Status != client.StatusRunning {
-			t.Fatalf("GetExecution = %+v, %v; want execution %s running", exec, err, id)
-		}
-		if _, err := pg.GetExecution(t.Context(), benchTaskID, "00000000-0000-4000-8000-000000000000"); !errors.Is(err, client.ErrNotFound) {
-			t.Errorf("unknown execution: error %v, want one matching client.ErrNotFound", err)
-		}
-		if n := inner.calls.Load(); n != 2 {
-			t.Errorf("%d calls reached the inner getter, want 2", n)
-		}
-		if inner.peak.Load() > 2 {
-			t.Errorf("%d calls at once on 2 workers", inner.peak.Load())
-		}
-
-		ctx, cancel := context.WithCancel(t.Context())
-		cancel()
-		if _, err := pg.GetExecution(ctx, benchTaskID, id); !errors.Is(err, context.Canceled) {
-			t.Errorf("with an ended context: error %v, want context.Canceled", err)
-		}
-		if n := inner.calls.Load(); n != 2 {
-			t.Errorf("%d calls reached the inner getter after a call with an ended context, want still 2", n)
-		}
-	})
-}
-
-// countingStateGetter is a stateGetter that also records the most calls in
-// progress at once.
-type countingStateGetter struct {
-	stateGetter
-	inFlight, peak atomic.Int64
-}
-
-func (g *countingStateGetter) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
-	n := g.inFlight.Add(1)
-	defer g.inFlight.Add(-1)
-	for p := g.peak.Load(); n > p && !g.peak.CompareAndSwap(p, n); p = g.peak.Load() {
-	}
-	return g.stateGetter.GetExecution(ctx, taskID, execID)
 }

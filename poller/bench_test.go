@@ -30,25 +30,38 @@ func (g *countdownGetter) GetExecution(context.Context, string, string) (*client
 }
 
 // BenchmarkWait measures the poller's own cost per poll: one op is one poll
-// of a single long wait. The schedule is shrunk to 1ns so real timers fire at
-// once; the getter is free.
+// of a single long wait. The schedule is shrunk to nanoseconds (1ns before
+// jitter, at most 2ns with it) so real timers fire at once; the getter is
+// free. The observed variants report every poll to a callback; via=waitall
+// makes the wait with WaitAll, whose polls go through its worker pool.
 func BenchmarkWait(b *testing.B) {
-	for _, observed := range []bool{false, true} {
-		b.Run(fmt.Sprintf("observed=%v", observed), func(b *testing.B) {
+	for _, bm := range []struct {
+		name              string
+		observed, waitAll bool
+	}{
+		{"observed=false", false, false},
+		{"observed=true", true, false},
+		{"observed=false/via=waitall", false, true},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
 			g := &countdownGetter{running: &client.Execution{Status: client.StatusRunning}, success: &client.Execution{Status: client.StatusSuccess}}
 			g.left.Store(int64(b.N))
-			opts := []poller.Option{poller.WithInitialInterval(time.Nanosecond), poller.WithMaxInterval(time.Nanosecond)}
+			opts := []poller.Option{poller.WithInitialInterval(time.Nanosecond), poller.WithMaxInterval(2 * time.Nanosecond)}
 			var updates int
-			if observed {
+			if bm.observed {
 				opts = append(opts, poller.WithOnUpdate(func(poller.Update) { updates++ }))
 			}
 			p := newPoller(b, g, opts...)
 			b.ReportAllocs()
 			b.ResetTimer()
-			if _, err := p.Wait(context.Background(), "t1", "e1"); err != nil {
+			if bm.waitAll {
+				if _, err := p.WaitAll(context.Background(), []poller.Ref{{TaskID: "t1", ExecutionID: "e1"}}); err != nil {
+					b.Fatal(err)
+				}
+			} else if _, err := p.Wait(context.Background(), "t1", "e1"); err != nil {
 				b.Fatal(err)
 			}
-			if observed && updates != b.N+1 {
+			if bm.observed && updates != b.N+1 {
 				b.Fatalf("%d updates for %d polls, want one per poll and one at the end", updates, b.N)
 			}
 		})

@@ -16,11 +16,15 @@ func ExamplePolicy_Interval() {
 		intervals = append(intervals, p.Interval(n))
 	}
 	fmt.Println(intervals)
-	// Each delay is then spread by ±20%: r=0 shortens it, r near 1 lengthens it.
+	// Each delay is then spread by ±20%: r=0 shortens it, r near 1 lengthens
+	// it. The intervals stop growing at 25s, so that no delay is above the
+	// max interval, 30s.
+	fmt.Println(p.IntervalCap(), p.MaxInterval)
 	fmt.Println(p.Delay(11, 0), p.Delay(11, 0.5), p.Delay(11, 0.999))
 	// Output:
-	// [1s 1.5s 2.25s 3.375s 5.0625s 7.59375s 11.390625s 17.0859375s 25.62890625s 30s 30s]
-	// 24s 30s 35.988s
+	// [1s 1.5s 2.25s 3.375s 5.0625s 7.59375s 11.390625s 17.0859375s 25s 25s 25s]
+	// 25s 30s
+	// 20s 25s 29.99s
 }
 
 func ExampleNextPoll() {

@@ -68,14 +68,16 @@ func (c *config) validate() error {
 // options change single fields of it.
 func WithPolicy(p Policy) Option { return func(c *config) { c.policy = p } }
 
-// WithInitialInterval sets the delay after the first poll (default 1 s);
-// it must be greater than 0 and not above the max interval.
+// WithInitialInterval sets the delay after the first poll, before jitter
+// (default 1 s); it must be greater than 0 and not above the max interval.
 func WithInitialInterval(d time.Duration) Option {
 	return func(c *config) { c.policy.InitialInterval = d }
 }
 
-// WithMaxInterval caps the delay between polls before jitter (default 30 s);
-// it must be at least the initial interval.
+// WithMaxInterval sets the longest delay between polls, jitter included
+// (default 30 s): the interval grows up to MaxInterval/(1+jitter) and its
+// jitter never takes a delay past MaxInterval (see Policy). It must be at
+// least the initial interval.
 func WithMaxInterval(d time.Duration) Option {
 	return func(c *config) { c.policy.MaxInterval = d }
 }

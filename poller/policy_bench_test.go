@@ -15,7 +15,8 @@ import (
 
 // trialPolicyFlag adds a strategy "trial" to BenchmarkPolicy: the Poller
 // with the given policy, to measure a change of the defaults before making
-// it. The value is "initial,multiplier,max,jitter", such as 1s,1.5,15s,0.2.
+// it. The value is "initial,multiplier,max,jitter", such as 1s,1.5,15s,0.2,
+// where max is the longest delay, jitter included (Policy.MaxInterval).
 var trialPolicyFlag = flag.String("policy.trial", "", "also benchmark the Poller with this policy: initial,multiplier,max,jitter (such as 1s,1.5,15s,0.2)")
 
 // fanOutHTTPFlag makes the fan-out workload poll through HTTP like the

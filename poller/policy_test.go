@@ -15,16 +15,66 @@ func TestPolicyInterval(t *testing.T) {
 	want := []time.Duration{
 		0, // n = 0: no interval before the first poll
 		secs(1), secs(1.5), secs(2.25), secs(3.375), secs(5.0625), secs(7.59375),
-		secs(11.390625), secs(17.0859375), secs(25.62890625),
-		secs(30), secs(30), secs(30), // capped
+		secs(11.390625), secs(17.0859375),
+		secs(25), secs(25), secs(25), secs(25), // capped at 30s/(1+20%), not 25.63s
 	}
 	for n, w := range want {
 		if got := p.Interval(n); got != w {
 			t.Errorf("Interval(%d) = %v, want %v", n, got, w)
 		}
 	}
-	if got := p.Interval(10_000); got != 30*time.Second {
-		t.Errorf("Interval(10000) = %v, want the cap 30s", got)
+	if got := p.Interval(10_000); got != 25*time.Second {
+		t.Errorf("Interval(10000) = %v, want the cap 25s", got)
+	}
+}
+
+func TestPolicyIntervalCap(t *testing.T) {
+	tests := []struct {
+		max    time.Duration
+		jitter float64
+		want   time.Duration
+	}{
+		{30 * time.Second, 0.2, 25 * time.Second},
+		{30 * time.Second, 0, 30 * time.Second},
+		{12 * time.Second, 0.5, 8 * time.Second},
+		{time.Second, 0.25, 800 * time.Millisecond},
+		{2 * time.Second, 0.99, 1005025125 * time.Nanosecond}, // 2s/1.99, rounded down
+		{2, 0.2, 1},
+		{1, 0.2, 0}, // Validate rejects it
+	}
+	for _, tt := range tests {
+		p := poller.Policy{InitialInterval: 1, MaxInterval: tt.max, Multiplier: 1.5, Jitter: tt.jitter}
+		if got := p.IntervalCap(); got != tt.want {
+			t.Errorf("IntervalCap() with max %v, jitter %v = %v, want %v", tt.max, tt.jitter, got, tt.want)
+		}
+	}
+}
+
+// TestPolicyDelayNeverAboveMax checks the promise of MaxInterval: no delay,
+// whatever the random number, is longer, for maxima and jitters that do not
+// divide evenly.
+func TestPolicyDelayNeverAboveMax(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 9))
+	for range 2000 {
+		p := poller.Policy{
+			InitialInterval: time.Millisecond + time.Duration(rnd.Int64N(int64(time.Minute))),
+			Multiplier:      1 + 3*rnd.Float64(),
+			Jitter:          rnd.Float64(),
+		}
+		p.MaxInterval = p.InitialInterval + time.Duration(rnd.Int64N(int64(time.Hour)))
+		if err := p.Validate(); err != nil {
+			t.Fatalf("%+v: Validate() = %v, want nil", p, err)
+		}
+		for _, r := range []float64{0, 0.5, math.Nextafter(1, 0)} {
+			for _, n := range []int{1, 2, 10, 1000} {
+				if d := p.Delay(n, r); d <= 0 || d > p.MaxInterval {
+					t.Fatalf("%+v: Delay(%d, %v) = %v, want in (0, %v]", p, n, r, d, p.MaxInterval)
+				}
+			}
+		}
+		if got := p.Interval(1); got != min(p.InitialInterval, p.IntervalCap()) {
+			t.Fatalf("%+v: Interval(1) = %v, want min(initial, cap %v)", p, got, p.IntervalCap())
+		}
 	}
 }
 
@@ -40,6 +90,10 @@ func TestPolicyIntervalShapes(t *testing.T) {
 		{"cap equal to initial", poller.Policy{InitialInterval: 5 * time.Second, MaxInterval: 5 * time.Second, Multiplier: 3}, 4, 5 * time.Second},
 		{"cap reached exactly", poller.Policy{InitialInterval: time.Second, MaxInterval: 4 * time.Second, Multiplier: 2}, 3, 4 * time.Second},
 		{"cap reached past", poller.Policy{InitialInterval: time.Second, MaxInterval: 3 * time.Second, Multiplier: 2}, 3, 3 * time.Second},
+		{"cap leaves room for jitter", poller.Policy{InitialInterval: time.Second, MaxInterval: 12 * time.Second, Multiplier: 2, Jitter: 0.2}, 10, 10 * time.Second},
+		{"below the cap, jitter does not matter", poller.Policy{InitialInterval: time.Second, MaxInterval: 12 * time.Second, Multiplier: 2, Jitter: 0.2}, 4, 8 * time.Second},
+		{"initial above the cap is lowered", poller.Policy{InitialInterval: 30 * time.Second, MaxInterval: 30 * time.Second, Multiplier: 1.5, Jitter: 0.2}, 1, 25 * time.Second},
+		{"initial above the cap, multiplier 1", poller.Policy{InitialInterval: 30 * time.Second, MaxInterval: 30 * time.Second, Multiplier: 1, Jitter: 0.2}, 7, 25 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,19 +139,20 @@ func TestPolicyJitterBounds(t *testing.T) {
 				if got < lo || got > hi || (j > 0 && got == hi) {
 					t.Fatalf("jitter %v: Delay(%d) = %v, want in [%v, %v)", j, n, got, lo, hi)
 				}
-				if got > p.MaxInterval+time.Duration(float64(p.MaxInterval)*j) {
-					t.Fatalf("jitter %v: Delay(%d) = %v is above cap*(1+jitter)", j, n, got)
+				if got > p.MaxInterval {
+					t.Fatalf("jitter %v: Delay(%d) = %v is above the max interval %v", j, n, got, p.MaxInterval)
 				}
 			}
 		}
 	}
-	// Extremes of r reach the ends of the range.
+	// Extremes of r reach the ends of the range at the cap: 25s ± 20%, so
+	// up to the max interval of 30s and never past it.
 	p := poller.DefaultPolicy()
-	if got, want := p.Delay(20, 0), 24*time.Second; got != want {
+	if got, want := p.Delay(20, 0), 20*time.Second; got != want {
 		t.Errorf("Delay(20, 0) = %v, want %v", got, want)
 	}
-	if got, want := p.Delay(20, math.Nextafter(1, 0)), 36*time.Second; want-got > time.Microsecond || got > want {
-		t.Errorf("Delay(20, ~1) = %v, want just under %v", got, want)
+	if got, want := p.Delay(20, math.Nextafter(1, 0)), 30*time.Second; want-got > time.Microsecond || got > want {
+		t.Errorf("Delay(20, ~1) = %v, want %v or just under", got, want)
 	}
 }
 
@@ -120,6 +175,7 @@ func TestPolicyValidate(t *testing.T) {
 		{"negative jitter", func(p *poller.Policy) { p.Jitter = -0.1 }, []string{"jitter -0.1", "[0, 1)"}},
 		{"jitter 1", func(p *poller.Policy) { p.Jitter = 1 }, []string{"jitter 1", "[0, 1)"}},
 		{"jitter NaN", func(p *poller.Policy) { p.Jitter = math.NaN() }, []string{"jitter NaN"}},
+		{"no room for jitter", func(p *poller.Policy) { p.InitialInterval, p.MaxInterval = 1, 1 }, []string{"max interval 1ns", "too short for jitter 0.2", "at least 2ns"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

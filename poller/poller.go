@@ -21,7 +21,9 @@ import (
 // client.ErrNotFound for a 404, client.IsTransient for failures worth
 // retrying later, client.RetryAfterOf for a wait the server asked for.
 // Any other error ends the wait at once. A Getter used by WaitAll, or by
-// several concurrent Waits, must be safe for concurrent use.
+// several concurrent Waits, must be safe for concurrent use. It should
+// return promptly once its context ends: a wait whose context has ended
+// returns only when its request in flight has.
 type Getter interface {
 	GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error)
 }
@@ -121,38 +123,62 @@ func (p *Poller) pauseAll(t time.Time) {
 	}
 }
 
-// get makes one request for ref once p's shared limits allow it: after any
-// pause, within the rate limit and under the bound on requests in flight.
-// sent reports whether the Getter was called; when it was not, err is the
-// reason (the context ended).
-func (p *Poller) get(ctx context.Context, ref Ref, timer *time.Timer) (exec *client.Execution, sent bool, err error) {
-	for {
-		until := p.pauseUntil.Load()
-		d := time.Duration(until - time.Now().UnixNano())
-		if until == 0 || d <= 0 {
-			break
-		}
-		if err := sleep(ctx, timer, d); err != nil {
-			return nil, false, err
-		}
+// paused reports whether a pause set by pauseAll is in effect, and for how
+// much longer.
+func (p *Poller) paused() (time.Duration, bool) {
+	until := p.pauseUntil.Load()
+	if until == 0 {
+		return 0, false
 	}
-	if p.limiter != nil {
-		if err := p.limiter.Wait(ctx); err != nil {
-			// The limiter refuses a wait that would outlast the deadline:
-			// no request can be sent before the context ends.
-			if ctx.Done() == nil {
+	d := time.Duration(until - time.Now().UnixNano())
+	return d, d > 0
+}
+
+// get makes one request for w's execution once p's shared limits allow it:
+// after any pause, within the rate limit and under the bound on requests in
+// flight. All that waiting happens on the waiting goroutine; the request
+// itself is made there too, or, when w has a pool (WaitAll), on one of the
+// pool's workers. sent reports whether the Getter was called; when it was
+// not, err is the reason (the context ended).
+func (w *waiter) get(ctx context.Context, timer *time.Timer) (exec *client.Execution, sent bool, err error) {
+	p := w.p
+	for {
+		for {
+			d, ok := p.paused()
+			if !ok {
+				break
+			}
+			if err := sleep(ctx, timer, d); err != nil {
 				return nil, false, err
 			}
-			<-ctx.Done()
-			return nil, false, ctx.Err()
 		}
-	}
-	if err := p.sem.Acquire(ctx, 1); err != nil {
-		return nil, false, err
+		if p.limiter != nil {
+			if err := p.limiter.Wait(ctx); err != nil {
+				// The limiter refuses a wait that would outlast the deadline:
+				// no request can be sent before the context ends.
+				if ctx.Done() == nil {
+					return nil, false, err
+				}
+				<-ctx.Done()
+				return nil, false, ctx.Err()
+			}
+		}
+		if err := p.sem.Acquire(ctx, 1); err != nil {
+			return nil, false, err
+		}
+		// A 429 may have arrived while this request queued for a slot:
+		// it holds this request back too.
+		if _, ok := p.paused(); !ok {
+			break
+		}
+		p.sem.Release(1)
 	}
 	defer p.sem.Release(1)
-	exec, err = p.getter.GetExecution(ctx, ref.TaskID, ref.ExecutionID)
-	return exec, true, err
+	if w.pool == nil {
+		exec, err = p.getter.GetExecution(ctx, w.ref.TaskID, w.ref.ExecutionID)
+		return exec, true, err
+	}
+	return w.pool.do(ctx, w.ref, w.reply)
 }
 
 // sleep waits for d on timer, which must be stopped or expired, or until ctx

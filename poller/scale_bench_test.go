@@ -3,7 +3,6 @@ package poller_test
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -20,24 +19,21 @@ import (
 )
 
 // The scale benchmark's parameters: 10,000 executions that end within 10 s,
-// polled on a short schedule.
+// polled on a short schedule: from 250 ms, growing to 2 s before jitter, so
+// no delay is above 2.4 s with the default ±20 % jitter (the schedule of the
+// runs recorded before the max interval came to include the jitter).
 const (
 	scaleExecs     = 10_000
 	scaleMinFinish = time.Second
 	scaleMaxFinish = 10 * time.Second
 	scaleInitial   = 250 * time.Millisecond
-	scaleMax       = 2 * time.Second
+	scaleMax       = 2400 * time.Millisecond
 	scaleSeed      = 10
 )
 
-// scalePooledFlag makes BenchmarkScale poll through a pooledGetter: the
-// Poller's getter calls run on concurrency worker goroutines instead of on
-// each execution's own goroutine.
-var scalePooledFlag = flag.Bool("scale.pooled", false, "make the scale benchmark's polls on a pool of concurrency worker goroutines")
-
 // BenchmarkScale waits with one WaitAll for 10,000 executions that end
 // within 10 s, in real time, over real loopback HTTP against
-// anchortest.NewServer, polling from 250 ms up to 2 s apart. The client's
+// anchortest.NewServer, polling from 250 ms up to 2.4 s apart. The client's
 // transport and the Poller share one bound on requests in flight (the
 // sub-benchmark's concurrency). One op is the whole WaitAll. It reports:
 //
@@ -57,17 +53,10 @@ var scalePooledFlag = flag.Bool("scale.pooled", false, "make the scale benchmark
 // Run it with
 //
 //	go test ./poller -run '^$' -bench Scale
-//
-// and add -scale.pooled to measure the polls made on worker goroutines
-// (see pooledGetter).
 func BenchmarkScale(b *testing.B) {
 	limit, limitErr := openFileLimit()
 	for _, conc := range []int{poller.DefaultConcurrency, 64} {
-		name := fmt.Sprintf("execs=%d/concurrency=%d", scaleExecs, conc)
-		if *scalePooledFlag {
-			name += "/getter=pooled"
-		}
-		b.Run(name, func(b *testing.B) {
+		b.Run(fmt.Sprintf("execs=%d/concurrency=%d", scaleExecs, conc), func(b *testing.B) {
 			if limitErr == nil {
 				b.Logf("open file limit (ulimit -n): %d; the client's transport opens at most %d connections", limit, conc)
 			}
@@ -134,14 +123,8 @@ func runScale(b *testing.B, concurrency int) scaleResult {
 		index[id] = i
 	}
 
-	var g poller.Getter = c
-	if *scalePooledFlag {
-		pg, stop := newPooledGetter(c, concurrency)
-		defer stop()
-		g = pg
-	}
 	done := make([]time.Time, scaleExecs)
-	p, err := poller.New(g,
+	p, err := poller.New(c,
 		poller.WithConcurrency(concurrency),
 		poller.WithInitialInterval(scaleInitial),
 		poller.WithMaxInterval(scaleMax),

@@ -48,9 +48,10 @@ func TestScheduleWithoutJitter(t *testing.T) {
 		if exec.Status != client.StatusSuccess {
 			t.Errorf("status %q, want success", exec.Status)
 		}
-		// 1s, then x1.5 each time: 1, 1.5, 2.25, ... 25.6, capped at 30.
+		// 1s, then x1.5 each time: 1, 1.5, 2.25, ... 17.09, then capped at
+		// 25s (30s less room for 20% jitter).
 		want := []time.Duration{0, secs(1), secs(2.5), secs(4.75), secs(8.125), secs(13.1875),
-			secs(20.78125), secs(32.171875), secs(49.2578125), secs(74.88671875), secs(104.88671875)}
+			secs(20.78125), secs(32.171875), secs(49.2578125), secs(74.2578125), secs(99.2578125)}
 		equalTimes(t, "poll times", f.callTimes("e1"), want)
 	})
 }
@@ -64,7 +65,7 @@ func seededTimes(rnd *rand.Rand, n int) []time.Duration {
 		r := rnd.Float64()
 		d := time.Duration(float64(interval) * (1 + 0.2*(2*r-1)))
 		times = append(times, times[len(times)-1]+d)
-		interval = min(time.Duration(float64(interval)*1.5), 30*time.Second)
+		interval = min(time.Duration(float64(interval)*1.5), 25*time.Second) // 30s/(1+0.2)
 	}
 	return times
 }
@@ -82,8 +83,8 @@ func TestScheduleFixedSeed(t *testing.T) {
 			got := f.callTimes("e1")
 			want := seededTimes(rand.New(rand.NewPCG(1, 2)), len(got))
 			equalTimes(t, "seeded poll times", got, want)
-			if last := got[len(got)-1]; last < 10*time.Minute || last > 10*time.Minute+36*time.Second {
-				t.Errorf("last poll at %v, want within 36s after 10m", last)
+			if last := got[len(got)-1]; last < 10*time.Minute || last > 10*time.Minute+30*time.Second {
+				t.Errorf("last poll at %v, want within 30s after 10m", last)
 			}
 			if run == 0 {
 				first = got
@@ -111,12 +112,12 @@ func TestScheduleJitterAndCap(t *testing.T) {
 				if gap < lo || gap >= hi {
 					t.Fatalf("seed %d: gap before poll %d is %v, want in [%v, %v)", seed, i+1, gap, lo, hi)
 				}
-				if gap >= 36*time.Second {
-					t.Fatalf("seed %d: gap %v is not under the cap 30s+20%%", seed, gap)
+				if gap > 30*time.Second {
+					t.Fatalf("seed %d: gap %v is over the max interval 30s", seed, gap)
 				}
 			}
-			if n := len(got); n < 3600/36 || n > 3600/24+10 {
-				t.Errorf("seed %d: %d polls in an hour, want between %d and %d", seed, n, 3600/36, 3600/24+10)
+			if n := len(got); n < 3600/30 || n > 3600/20+10 {
+				t.Errorf("seed %d: %d polls in an hour, want between %d and %d", seed, n, 3600/30, 3600/20+10)
 			}
 		})
 	}
@@ -210,8 +211,8 @@ func TestHourLongExecution(t *testing.T) {
 		if exec.Status != client.StatusSuccess {
 			t.Errorf("status %q, want success", exec.Status)
 		}
-		if got := time.Since(start); got < time.Hour || got > time.Hour+36*time.Second {
-			t.Errorf("waited %v of fake time, want between 1h and 1h36s", got)
+		if got := time.Since(start); got < time.Hour || got > time.Hour+30*time.Second {
+			t.Errorf("waited %v of fake time, want between 1h and 1h0m30s", got)
 		}
 		if n := len(f.callTimes("e1")); n > 160 {
 			t.Errorf("%d polls for an hour, want at most 160", n)

@@ -30,6 +30,11 @@ type waiter struct {
 	failures  int       // transient errors in a row
 
 	ctxEnded bool // the wait ended because its context did
+
+	// pool, when not nil, makes the wait's requests (WaitAll); reply
+	// receives their results.
+	pool  *pool
+	reply chan callResult
 }
 
 // run polls until an outcome; see Poller.Wait.
@@ -45,7 +50,7 @@ func (w *waiter) run(ctx context.Context) (*client.Execution, error) {
 		if ctx.Err() != nil {
 			return w.end(ctx, w.contextError(ctx))
 		}
-		exec, sent, err := w.p.get(ctx, w.ref, timer)
+		exec, sent, err := w.get(ctx, timer)
 		if sent {
 			w.polls++
 		}
@@ -95,7 +100,7 @@ func (w *waiter) run(ctx context.Context) (*client.Execution, error) {
 
 		interval := w.bo.NextBackOff()
 		if interval == backoff.Stop { // cannot happen with MaxElapsedTime 0; never poll in a tight loop
-			interval = w.p.cfg.policy.MaxInterval
+			interval = w.p.cfg.policy.IntervalCap()
 		}
 		delay := w.p.cfg.policy.ApplyJitter(interval, w.p.random())
 		wait, ok := NextPoll(now, delay, retryAfter, w.start, w.deadline)

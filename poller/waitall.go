@@ -46,8 +46,12 @@ func (r Result) Status() client.Status {
 //
 // Every execution has its own goroutine, so all are polled on their own
 // schedules however many there are; only requests are bounded, by the
-// Poller's concurrency and rate limit, and a 429 seen by any wait holds back
-// the requests of all. With WithFailFast, the first wait that ends in error
+// Poller's concurrency and rate limit (shared with any other Wait or WaitAll
+// of the Poller running at the same time), and a 429 seen by any wait holds
+// back the requests of all. The Getter is called from a pool of worker
+// goroutines, one per request that may be in flight, started for the call
+// and stopped before it returns; it must return promptly once the context
+// it is given ends. With WithFailFast, the first wait that ends in error
 // stops the others.
 //
 // The error is nil when every execution succeeded. Otherwise it says how many
@@ -58,21 +62,27 @@ func (r Result) Status() client.Status {
 func (p *Poller) WaitAll(ctx context.Context, refs []Ref) ([]Result, error) {
 	results := make([]Result, len(refs))
 	first := make(map[Ref]int, len(refs)) // index of each ref's first copy
+	unique := make([]int, 0, len(refs))   // indexes of the first copies
+	for i, ref := range refs {
+		if _, dup := first[ref]; !dup {
+			first[ref] = i
+			unique = append(unique, i)
+		}
+	}
 	waitCtx, cancel := ctx, context.CancelCauseFunc(nil)
 	if p.cfg.failFast {
 		waitCtx, cancel = context.WithCancelCause(ctx)
 		defer cancel(nil)
 	}
+	// The requests are made on a pool of workers, as many as may be in
+	// flight: the goroutines of the waits only sleep and queue.
+	pl := startPool(p.getter, min(p.cfg.concurrency, len(unique)))
 	var g errgroup.Group
-	for i, ref := range refs {
-		if _, dup := first[ref]; dup {
-			continue
-		}
-		first[ref] = i
+	for _, i := range unique {
 		g.Go(func() error {
 			r := &results[i]
-			w := waiter{p: p, ref: ref}
-			r.Ref = ref
+			w := waiter{p: p, ref: refs[i], pool: pl, reply: make(chan callResult, 1)}
+			r.Ref = refs[i]
 			r.Execution, r.Err = w.run(waitCtx)
 			r.Polls, r.Waited = w.polls, time.Since(w.start)
 			if r.Err != nil && !w.ctxEnded && cancel != nil {
@@ -82,7 +92,8 @@ func (p *Poller) WaitAll(ctx context.Context, refs []Ref) ([]Result, error) {
 		})
 	}
 	_ = g.Wait() // the goroutines report through results, never through errors
-	if len(first) < len(refs) {
+	pl.stop()
+	if len(unique) < len(refs) {
 		for i, ref := range refs {
 			if j := first[ref]; j != i {
 				results[i] = results[j]

@@ -22,7 +22,7 @@ const exitCodeHelp = `Exit codes (with several executions, the first row that ap
 const waitFlagsHelp = `  --timeout DURATION       stop waiting after this long (default 30m; 0 means no limit)
   --interval DURATION      delay after the first poll; each later one is 1.5 times the last
                            (default 1s; at least 10ms)
-  --max-interval DURATION  longest delay between polls (default 30s; at least 10ms)
+  --max-interval DURATION  longest delay between polls, jitter included (default 30s; at least 10ms)
   --concurrency N          requests in flight at most (default 8); never limits how many executions are waited on
   --rate N                 requests per second at most (default 0: no limit)
   --fail-fast              stop waiting for the others once one execution does not succeed
