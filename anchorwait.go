@@ -107,8 +107,11 @@ func WaitAll(ctx context.Context, refs []Ref, opts ...poller.Option) ([]Result, 
 	return p.WaitAll(ctx, refs)
 }
 
-// pollerFor returns the shared Poller, or a new one over the shared client
-// when there are options.
+// pollerFor returns the shared Poller, or a new one when there are options:
+// over the shared client, or over a client of its own when the options allow
+// more requests in flight than the shared client's transport opens
+// connections for (they would queue in the transport, and the queueing would
+// count against each request's timeout).
 func pollerFor(opts []poller.Option) (*poller.Poller, error) {
 	c, p, err := setup()
 	if err != nil || len(opts) == 0 {
@@ -117,6 +120,14 @@ func pollerFor(opts []poller.Option) (*poller.Poller, error) {
 	p, err = poller.New(c, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("anchorwait: %w", err)
+	}
+	if n := p.Concurrency(); n > maxConns {
+		if c, err = client.NewFromEnv(nil, client.WithConcurrency(n)); err != nil {
+			return nil, fmt.Errorf("anchorwait: client from the environment: %w", err)
+		}
+		if p, err = poller.New(c, opts...); err != nil {
+			return nil, fmt.Errorf("anchorwait: %w", err)
+		}
 	}
 	return p, nil
 }

@@ -77,7 +77,8 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.hc = hc
 func WithUserAgent(ua string) Option { return func(c *config) { c.userAgent = ua } }
 
 // WithMaxRetries sets how many times a call is retried after a transient
-// failure (0 for no retries). The default is DefaultMaxRetries.
+// failure (0 for no retries). The default is DefaultMaxRetries. A failure
+// whose server asks for a wait over 60 s is never retried within the call.
 func WithMaxRetries(n int) Option { return func(c *config) { c.maxRetries = n } }
 
 // WithRequestTimeout bounds each attempt, from sending the request to reading

@@ -51,7 +51,16 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return fmt.Errorf("gave up after %d attempts: %w", retry+1, err)
 		}
 		wait, ok := RetryAfterOf(err)
+		if ok && wait > maxServerWait {
+			// The official SDKs would retry sooner on their own backoff;
+			// that undercuts the server. Hand the wait to the caller, who
+			// can read it with RetryAfterOf.
+			return err
+		}
 		delay := RetryDelay(retry, wait, ok, c.random())
+		if t := traceFrom(ctx); t != nil && t.Retry != nil {
+			t.Retry(err, delay)
+		}
 		c.logger.LogAttrs(ctx, debug, "anchor API call failed, retrying", attrMethod(cl.method), attrPath(cl.path), attrAttempt(retry+1), attrErr(err), attrDelay(delay))
 		if serr := sleep(ctx, delay); serr != nil {
 			return fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)

@@ -76,6 +76,10 @@ func parseShouldRetry(h http.Header) *bool {
 
 // RetryDelay is the wait before retry number retry: the server's wait when it
 // gave one between 0 and 60 s, else BackoffDelay. It never sleeps.
+//
+// The official SDKs replace a server wait over 60 s with their own backoff;
+// a Client does not retry at all then, and returns the error so that its
+// caller can honour the wait (see RetryAfterOf).
 func RetryDelay(retry int, serverWait time.Duration, hasServerWait bool, rnd float64) time.Duration {
 	if hasServerWait && serverWait <= maxServerWait {
 		return serverWait

@@ -78,9 +78,10 @@ func TestRetriesAgainstFake(t *testing.T) {
 			wantGaps: []time.Duration{7 * time.Second},
 		},
 		{
-			name:     "a server wait over 60 s is replaced by own backoff",
+			name:     "a server wait over 60 s is left to the caller, not undercut",
 			faults:   []anchortest.Fault{{ToRequest: 1, Status: 503, Header: hdr("Retry-After", "120")}},
-			wantGaps: []time.Duration{500 * time.Millisecond},
+			wantText: "API answered 503",
+			wantGaps: nil,
 		},
 		{
 			name:     "bound held: three attempts, then the last error",
@@ -305,6 +306,36 @@ func TestEndpointsAgainstFake(t *testing.T) {
 		page, err := c.ListExecutions(ctx, taskID, client.ListOptions{Status: client.StatusSuccess})
 		if err != nil || len(page.Results) != 1 || page.Results[0].ID != run.ExecutionResultID || page.Pagination.Total != 1 {
 			t.Fatalf("got %+v, %v; want the one execution", page, err)
+		}
+	})
+}
+
+// TestTraceRetry checks that a Trace hears of each retry before the sleep,
+// with the error and the delay.
+func TestTraceRetry(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		exec := s.AddExecution(taskID, anchortest.Script{
+			Steps:  []anchortest.Step{{Status: client.StatusRunning}},
+			Faults: []anchortest.Fault{{ToRequest: 2, Status: 429, Header: http.Header{"Retry-After": {"3"}}}},
+		})
+		type heard struct {
+			at    time.Duration
+			delay time.Duration
+			rate  bool
+		}
+		var got []heard
+		start := time.Now()
+		ctx := client.WithTrace(context.Background(), &client.Trace{Retry: func(err error, d time.Duration) {
+			got = append(got, heard{time.Since(start), d, errors.Is(err, client.ErrRateLimited)})
+		}})
+		if _, err := s.Client().GetExecution(ctx, taskID, exec); err != nil {
+			t.Fatal(err)
+		}
+		want := []heard{{0, 3 * time.Second, true}, {3 * time.Second, 3 * time.Second, true}}
+		if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+			t.Errorf("trace heard %v, want %v", got, want)
 		}
 	})
 }

@@ -397,3 +397,29 @@ func TestLogger(t *testing.T) {
 		}
 	})
 }
+
+// TestHugeRetryAfterIsBounded checks that a server asking for a wait of
+// centuries cannot hang a wait without a deadline: the wait is bounded by the
+// transient limit, and it ends there with the server's error.
+func TestHugeRetryAfterIsBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(0)
+		huge := &client.APIError{StatusCode: 429, RetryAfter: 1 << 62}
+		f.add("e1", step{at: 0, err: huge})
+		p, err := poller.New(f, poller.WithTransientLimit(5*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = p.Wait(context.Background(), "t1", "e1")
+		if !errors.Is(err, client.ErrRateLimited) {
+			t.Fatalf("got %v, want the 429", err)
+		}
+		if took := time.Since(start); took != 5*time.Minute {
+			t.Errorf("the wait took %v, want 5m0s (the transient limit)", took)
+		}
+		if calls := f.callTimes("e1"); len(calls) != 2 {
+			t.Errorf("polls at %v, want 2 (at 0 and at the limit)", calls)
+		}
+	})
+}

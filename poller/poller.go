@@ -78,6 +78,10 @@ func New(g Getter, opts ...Option) (*Poller, error) {
 // Policy returns the poll schedule p uses.
 func (p *Poller) Policy() Policy { return p.cfg.policy }
 
+// Concurrency returns p's bound on requests in flight, so a caller can size
+// its HTTP transport to match (see client.WithConcurrency).
+func (p *Poller) Concurrency() int { return p.cfg.concurrency }
+
 // Wait polls execution execID of task taskID until it reaches a terminal
 // status or ctx ends. The first poll is made at once, the next ones on the
 // Policy's schedule. If ctx has a deadline that the next delay would cross,
@@ -112,9 +116,17 @@ func (p *Poller) random() float64 {
 	return p.cfg.rand()
 }
 
+// clientRetry is the client.Trace hook of every wait: a 429 that the client
+// is about to retry after delay pauses all of p's waits for that long.
+func (p *Poller) clientRetry(err error, delay time.Duration) {
+	if errors.Is(err, client.ErrRateLimited) {
+		p.pauseAll(time.Now().Add(min(delay, p.cfg.transientLimit)))
+	}
+}
+
 // pauseAll makes every wait of p hold its next request until t.
 func (p *Poller) pauseAll(t time.Time) {
-	n := t.UnixNano()
+	n := t.UnixNano() // pauses are bounded by the transient limit: no overflow
 	for {
 		old := p.pauseUntil.Load()
 		if old >= n || p.pauseUntil.CompareAndSwap(old, n) {
@@ -173,12 +185,36 @@ func (w *waiter) get(ctx context.Context, timer *time.Timer) (exec *client.Execu
 		}
 		p.sem.Release(1)
 	}
-	defer p.sem.Release(1)
 	if w.pool == nil {
 		exec, err = p.getter.GetExecution(ctx, w.ref.TaskID, w.ref.ExecutionID)
-		return exec, true, err
+		sent = true
+	} else {
+		exec, sent, err = w.pool.do(ctx, w.ref, w.reply)
 	}
-	return w.pool.do(ctx, w.ref, w.reply)
+	// Pause before giving the slot back, so a request queued for it cannot
+	// slip out between the 429 and the pause.
+	if sent {
+		p.pauseFor(err)
+	}
+	p.sem.Release(1)
+	return exec, sent, err
+}
+
+// pauseFor pauses all of p's waits after a transient error that asks for a
+// wait (Retry-After), or is a 429 (then for at least the initial interval).
+// Server waits are bounded by the transient limit.
+func (p *Poller) pauseFor(err error) {
+	if err == nil || !client.IsTransient(err) {
+		return
+	}
+	wait, _ := client.RetryAfterOf(err)
+	wait = min(wait, p.cfg.transientLimit)
+	if errors.Is(err, client.ErrRateLimited) {
+		wait = max(wait, p.cfg.policy.InitialInterval)
+	}
+	if wait > 0 {
+		p.pauseAll(time.Now().Add(wait))
+	}
 }
 
 // sleep waits for d on timer, which must be stopped or expired, or until ctx

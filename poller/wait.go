@@ -42,6 +42,9 @@ func (w *waiter) run(ctx context.Context) (*client.Execution, error) {
 	w.start = time.Now()
 	w.deadline, _ = ctx.Deadline()
 	w.bo = w.p.cfg.policy.backoff()
+	// A client that retries a 429 within one call tells us before it
+	// sleeps, so every other wait holds back at once, not when the call ends.
+	ctx = client.WithTrace(ctx, &client.Trace{Retry: w.p.clientRetry})
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -91,11 +94,10 @@ func (w *waiter) run(ctx context.Context) (*client.Execution, error) {
 			kind = UpdateRetry
 			w.lastErr = err
 			retryAfter, _ = client.RetryAfterOf(err)
-			if errors.Is(err, client.ErrRateLimited) {
-				w.p.pauseAll(now.Add(max(retryAfter, w.p.cfg.policy.InitialInterval)))
-			} else if retryAfter > 0 {
-				w.p.pauseAll(now.Add(retryAfter))
-			}
+			// A server wait longer than the failures we tolerate would only
+			// postpone the end of the wait: poll again when that bound is up.
+			retryAfter = min(retryAfter, w.p.cfg.transientLimit)
+			// get has paused every wait of the Poller already (pauseFor).
 		}
 
 		interval := w.bo.NextBackOff()
