@@ -167,5 +167,8 @@ func (c *Client) checkID(kind, id string) (string, error) {
 		}
 		return "", fmt.Errorf("%w: %s ID %q is not a UUID: want 36 characters such as 3c90c3cc-0d44-4b50-8888-8dd25736052a", ErrInvalidID, kind, shown)
 	}
+	if lower := strings.ToLower(id); lower == id { // no copy when already lower case
+		return id, nil
+	}
 	return u.String(), nil
 }
