@@ -362,6 +362,10 @@ func TestDropConnection(t *testing.T) {
 				if r := get(t, s, execPath(taskA, id)); r.status != 200 || r.err != nil {
 					t.Errorf("next request: status %d error %v, want 200 on a new connection", r.status, r.err)
 				}
+				// A dropped request is recorded when its handler returns,
+				// which may be after the client has seen the connection
+				// close: let every handler finish first.
+				synctest.Wait()
 				if n := s.ConnectionsOpened(); n != 2 {
 					t.Errorf("%d connections opened, want 2", n)
 				}

@@ -78,6 +78,7 @@ type cliCase struct {
 	stdin string
 	ids   []string           // the executions' IDs, one per execution
 	srv   *anchortest.Server // nil when nothing listens (Refused)
+	clock *firstPollClock    // adds the executions to srv; nil with srv
 	count *requestCounter
 	logs  *syncBuffer // the fake's log
 
@@ -104,19 +105,24 @@ func newCLICase(t *testing.T, r faultmatrix.Run) *cliCase {
 		srv = anchortest.NewServer(anchortest.WithAPIKey(faultmatrix.Key), anchortest.WithFaults(s.ServerFaults...),
 			anchortest.WithLogger(slog.New(slog.NewTextHandler(cc.logs, nil))))
 		t.Cleanup(srv.Close)
-		front := httptest.NewServer(cc.count.wrap(srv.Handler()))
+		cc.clock = newFirstPollClock(srv, faultmatrix.TaskID)
+		front := httptest.NewServer(cc.count.wrap(cc.clock.wrap(srv.Handler())))
 		t.Cleanup(front.Close)
 		baseURL = front.URL
 	}
-	// The executions are added by run, just before the binary starts, so
-	// their timelines and the run's clock start together.
 	cc.srv = srv
+	// Each execution joins the fake at the first request for it, so its
+	// timeline starts when the binary first asks for it: a binary slow to
+	// start on a loaded machine cannot miss the first steps.
 	for _, e := range s.Executions {
 		id := e.ID
 		if id == "" {
 			id = uuid.NewString()
 		}
 		cc.ids = append(cc.ids, id)
+		if cc.clock != nil {
+			cc.clock.add(id, e.Script)
+		}
 	}
 
 	// Every report anchor-wait can write is written, and searched for the
@@ -162,14 +168,7 @@ func (cc *cliCase) run() {
 	cmd.Stdin = strings.NewReader(cc.stdin)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	if cc.srv != nil {
-		for i, e := range cc.setup.Executions {
-			if err := cc.srv.AddExecutionWithID(faultmatrix.TaskID, cc.ids[i], e.Script); err != nil {
-				cc.runErr = err
-				return
-			}
-		}
-	}
+	cc.count.startClock(start)
 	if err := cmd.Start(); err != nil {
 		cc.runErr = err
 		return
@@ -231,7 +230,13 @@ func (cc *cliCase) check(t *testing.T, want faultmatrix.Want) {
 	if cc.runErr != nil {
 		t.Fatalf("run: %v\nstderr:\n%s", cc.runErr, hideMatrixKeys(cc.stderr))
 	}
-	t.Logf("exit %d in %v, %d requests", cc.code, cc.elapsed.Round(time.Millisecond), cc.count.received())
+	if cc.clock != nil {
+		if err := cc.clock.failure(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("exit %d in %v, %d requests, the first %v after the start", cc.code, cc.elapsed.Round(time.Millisecond),
+		cc.count.received(), cc.count.firstAfter().Round(time.Millisecond))
 	junit, summary, ghOutput := readOptional(t, cc.junit), readOptional(t, cc.summary), readOptional(t, cc.ghOutput)
 	for _, out := range []struct{ name, text string }{
 		{"stdout", cc.stdout}, {"stderr", cc.stderr}, {"the fake's log", cc.logs.String()},
@@ -334,6 +339,25 @@ type requestCounter struct {
 	mu                 sync.Mutex
 	arrived, completed int
 	changed            chan struct{} // closed and replaced at each change
+	start, first       time.Time     // when the run started, when the first request arrived
+}
+
+// startClock sets the time the run started, for firstAfter.
+func (c *requestCounter) startClock(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.start = t
+}
+
+// firstAfter returns how long after the start the first request arrived,
+// or 0 when none did.
+func (c *requestCounter) firstAfter() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first.IsZero() {
+		return 0
+	}
+	return c.first.Sub(c.start)
 }
 
 func newRequestCounter() *requestCounter { return &requestCounter{changed: make(chan struct{})} }
@@ -351,6 +375,9 @@ func (c *requestCounter) bump(n *int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	*n++
+	if c.first.IsZero() {
+		c.first = time.Now()
+	}
 	close(c.changed)
 	c.changed = make(chan struct{})
 }

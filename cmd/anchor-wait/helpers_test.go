@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/client/anchortest"
@@ -164,4 +169,101 @@ func containsAll(s string, subs []string) bool {
 		}
 	}
 	return true
+}
+
+// firstPollClock fronts a fake API so that each execution registered with
+// add joins the fake only when the first request for it arrives: its
+// scripted timeline (steps, VisibleAfter, time windows of faults) starts
+// when the binary first asks for it, not when the test set it up. However
+// long the binary takes to start on a loaded machine, its first poll then
+// sees the first step of the timeline. It is safe for concurrent use.
+type firstPollClock struct {
+	srv    *anchortest.Server
+	taskID string
+
+	mu      sync.Mutex
+	pending map[string]anchortest.Script // by lower-case execution ID
+	err     error                        // the first failure to add one
+}
+
+func newFirstPollClock(srv *anchortest.Server, taskID string) *firstPollClock {
+	return &firstPollClock{srv: srv, taskID: taskID, pending: map[string]anchortest.Script{}}
+}
+
+// add registers the execution id of the clock's task, with script sc.
+func (c *firstPollClock) add(id string, sc anchortest.Script) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending[strings.ToLower(id)] = sc
+}
+
+// wrap returns h behind the clock: a request for a registered execution
+// adds it to the fake first, if it is not there yet.
+func (c *firstPollClock) wrap(h http.Handler) http.Handler {
+	prefix := "/v1/task/" + strings.ToLower(c.taskID) + "/executions/"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := strings.CutPrefix(strings.ToLower(r.URL.Path), prefix); ok {
+			c.start(id)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// start adds the execution id to the fake if it is still pending.
+func (c *firstPollClock) start(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sc, ok := c.pending[id]
+	if !ok {
+		return
+	}
+	delete(c.pending, id)
+	if err := c.srv.AddExecutionWithID(c.taskID, id, sc); err != nil && c.err == nil {
+		c.err = fmt.Errorf("add execution %s on its first request: %w", id, err)
+	}
+}
+
+// failure returns the first failure to add an execution, or nil.
+func (c *firstPollClock) failure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// lazyFake is a fake API on loopback that accepts testKey, behind a
+// firstPollClock for testTask: executions added with add start their
+// timelines at the first request for them.
+type lazyFake struct {
+	*anchortest.Server
+	clock *firstPollClock
+	// URL is the base URL of the front, the one to give the binary.
+	URL string
+}
+
+// newLazyFake starts a lazyFake; it is closed with t.
+func newLazyFake(t *testing.T, opts ...anchortest.Option) *lazyFake {
+	t.Helper()
+	srv := newFake(t, opts...)
+	clock := newFirstPollClock(srv, testTask)
+	front := httptest.NewServer(clock.wrap(srv.Handler()))
+	t.Cleanup(func() {
+		front.Close()
+		if err := clock.failure(); err != nil {
+			t.Error(err)
+		}
+	})
+	return &lazyFake{Server: srv, clock: clock, URL: front.URL}
+}
+
+// add registers an execution of testTask with script sc, under a new ID,
+// and returns the ID.
+func (f *lazyFake) add(sc anchortest.Script) string {
+	id := uuid.NewString()
+	f.clock.add(id, sc)
+	return id
+}
+
+// env is the environment of a run against f.
+func (f *lazyFake) env() map[string]string {
+	return map[string]string{client.EnvAPIKey: testKey, client.EnvBaseURL: f.URL}
 }

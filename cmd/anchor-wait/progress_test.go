@@ -256,6 +256,9 @@ func TestProgressResultsAroundLiveLine(t *testing.T) {
 		p.begin(testTask, []string{idA, idB})
 		p.update(change(idA, "", client.StatusRunning))
 		time.Sleep(2 * time.Second)
+		// The clock redraws the live line at 2s too: let it draw first, so
+		// the result clears the line of 2s, whichever goroutine woke first.
+		synctest.Wait()
 		fmt.Fprintf(stdout, "{\"executionId\":%q}\n", idA)
 		p.end()
 		fmt.Fprintf(stdout, "{\"executionId\":%q}\n", idB)

@@ -7,23 +7,47 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/client/anchortest"
 )
 
+// TestRunFailFast: the first failure stops the other waits. The failing
+// execution is answered only once the other has been seen running (its
+// line is on stderr), so the stopped wait has a status to report whatever
+// the scheduling. Two requests may be in flight, so the held one does not
+// keep the other execution from being polled.
 func TestRunFailFast(t *testing.T) {
 	srv := newFake(t)
-	stuck, bad := srv.AddExecution(testTask, anchortest.Always(client.StatusRunning)), srv.AddExecution(testTask, quickFailure())
-	r := runCLI(t, fakeEnv(srv), "", withFastPolls("--fail-fast", "--timeout", "0", "--output", "json", testTask, stuck, bad)...)
-	if r.code != exitFailure {
-		t.Fatalf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+	stuck, bad := srv.AddExecution(testTask, anchortest.Always(client.StatusRunning)), srv.AddExecution(testTask, anchortest.Fail(0, 0, "selector #buy not found"))
+	stuckSeen := make(chan struct{})
+	release := sync.OnceFunc(func() { close(stuckSeen) })
+	front := httptest.NewServer(holdRequests(srv.Handler(), bad, stuckSeen))
+	t.Cleanup(front.Close)
+	t.Cleanup(release) // before front.Close: a failed test leaves no request held
+	env := map[string]string{client.EnvAPIKey: testKey, client.EnvBaseURL: front.URL}
+	stderr := newLineWriter()
+	var stdout bytes.Buffer
+	codes := make(chan int, 1)
+	go func() {
+		codes <- run(context.Background(), withFastPolls("--fail-fast", "--concurrency", "2", "--timeout", "0", "--output", "json", testTask, stuck, bad),
+			strings.NewReader(""), &stdout, stderr, envOf(env))
+	}()
+	stderr.waitLine(t, stuck+": running")
+	release()
+	if code := <-codes; code != exitFailure {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr.String())
 	}
+	assertNoSecrets(t, "stdout", stdout.String())
+	assertNoSecrets(t, "stderr", stderr.String())
 	var d jsonDoc
-	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil || len(d.Results) != 2 {
-		t.Fatalf("stdout %q: %v", r.stdout, err)
+	if err := json.Unmarshal(stdout.Bytes(), &d); err != nil || len(d.Results) != 2 {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
 	}
 	if e, _ := d.Results[0]["error"].(string); d.Results[0]["status"] != "running" || !strings.HasPrefix(e, "stopped by --fail-fast") {
 		t.Errorf("stuck execution %v: want running, stopped by --fail-fast", d.Results[0])
@@ -31,6 +55,20 @@ func TestRunFailFast(t *testing.T) {
 	if d.Results[1]["status"] != "failure" || d.Results[1]["error"] != nil {
 		t.Errorf("failed execution %v: want failure with no wait error", d.Results[1])
 	}
+}
+
+// holdRequests returns h, with the requests for the execution execID held
+// until release is closed (or the request's context ends).
+func holdRequests(h http.Handler, execID string, release <-chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(strings.ToLower(r.URL.Path), "/executions/"+execID) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func TestRunConcurrencyBoundsRequests(t *testing.T) {

@@ -115,11 +115,12 @@ func TestWaitEnds(t *testing.T) {
 }
 
 // fakeStarter is a starter whose starts each take delay, and fail from
-// failFrom on (1-based, 0 never). It records how many were in flight at
-// most. It is safe for concurrent use.
+// failFrom on (1-based, 0 never), after failDelay if it is set. It records
+// how many were in flight at most. It is safe for concurrent use.
 type fakeStarter struct {
-	delay    time.Duration
-	failFrom int
+	delay     time.Duration
+	failFrom  int
+	failDelay time.Duration
 
 	mu                    sync.Mutex
 	calls, inFlight, most int
@@ -137,14 +138,19 @@ func (s *fakeStarter) RunTask(ctx context.Context, req client.RunTaskRequest) (*
 		s.inFlight--
 		s.mu.Unlock()
 	}()
-	timer := time.NewTimer(s.delay)
+	fails := s.failFrom > 0 && n >= s.failFrom
+	delay := s.delay
+	if fails && s.failDelay > 0 {
+		delay = s.failDelay
+	}
+	timer := time.NewTimer(delay)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
 	case <-ctx.Done():
 		return nil, fmt.Errorf("run task %s: %w", req.TaskID, ctx.Err())
 	}
-	if s.failFrom > 0 && n >= s.failFrom {
+	if fails {
 		return nil, fmt.Errorf("run task %s: %w", req.TaskID, &client.APIError{StatusCode: 500, Message: "boom"})
 	}
 	return &client.RunTaskResult{ExecutionResultID: fmt.Sprintf("00000000-0000-4000-8000-%012d", n)}, nil
@@ -187,13 +193,20 @@ func TestStartRunsInParallel(t *testing.T) {
 }
 
 // TestStartRunsStopsAfterFailure: once a start fails no other begins; those
-// in flight finish and their executions are kept.
+// in flight finish and their executions are kept. The second start fails
+// at 1s, while the first is still in flight until 2s: had the two ended at
+// the same instant, which came first (and so whether a third start began
+// in the slot the first freed) would be up to the scheduler.
 func TestStartRunsStopsAfterFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := &fakeStarter{delay: time.Second, failFrom: 2}
+		s := &fakeStarter{delay: 2 * time.Second, failFrom: 2, failDelay: time.Second}
 		o := defaultOptions()
 		o.count, o.concurrency = 10, 2
+		start := time.Now()
 		ids, err := startRuns(context.Background(), s, &o, testTask, io.Discard)
+		if took := time.Since(start); took != 2*time.Second {
+			t.Errorf("startRuns took %v, want 2s (the start in flight at the failure finishes)", took)
+		}
 		var apiErr *client.APIError
 		if !errors.As(err, &apiErr) || !strings.Contains(err.Error(), " of 10: ") {
 			t.Errorf("error %v, want the failed start's, naming which of 10", err)

@@ -81,7 +81,11 @@ type Run struct {
 
 // Setup is how the fake, the client and the wait are set up for a run.
 type Setup struct {
-	// Executions are added to the fake and waited for, in this order.
+	// Executions are added to the fake and waited for, in this order. In
+	// Library mode they are added before the wait starts; in CLI mode each
+	// is added when the first request for it arrives, so its timeline
+	// starts when the binary first asks for it, however long the binary
+	// took to start.
 	Executions []Execution
 	// ServerFaults are the fake's server-wide faults (anchortest.WithFaults),
 	// counted over every request it receives.
@@ -141,7 +145,8 @@ type Want struct {
 	// Exit is the exit code of the binary (CLI).
 	Exit int
 	// MinTime and MaxTime bound how long the wait lasts: fake time in
-	// Library mode, wall-clock time of the whole process in CLI mode.
+	// Library mode, wall-clock time of the whole process in CLI mode,
+	// where MaxTime only catches a hang (see CLIMaxTime).
 	MinTime, MaxTime time.Duration
 	// MinRequests and MaxRequests bound the HTTP requests sent, retries
 	// included: attempts seen by the client's transport (Library), requests

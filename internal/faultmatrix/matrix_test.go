@@ -75,6 +75,18 @@ func TestCasesWellFormed(t *testing.T) {
 				if w.MaxTime == 0 || w.MaxTime > CLITimeout {
 					t.Errorf("%s: CLI time bound %v: want one above 0 and within %v", where, w.MaxTime, CLITimeout)
 				}
+				// The binary runs in real time on a machine that may be
+				// loaded: a tighter bound would fail at random, and the
+				// exact times are held in library mode.
+				if w.MaxTime < CLIMaxTime {
+					t.Errorf("%s: CLI time bound %v: want at least %v, a bound that only catches a hang", where, w.MaxTime, CLIMaxTime)
+				}
+				if s.Timeout < CLIShortTimeout {
+					t.Errorf("%s: CLI --timeout %v: want at least %v, so a binary slow to start still gets its first answers before it", where, s.Timeout, CLIShortTimeout)
+				}
+				if w.MinTime > s.Timeout && s.Timeout > 0 {
+					t.Errorf("%s: CLI minimum time %v is past --timeout %v", where, w.MinTime, s.Timeout)
+				}
 				if w.Err != NoError {
 					t.Errorf("%s: CLI runs are judged by exit code, not by error class %v", where, w.Err)
 				}
