@@ -4,7 +4,6 @@ package anchorwait_test
 // real client, against the in-memory fake, in fake time.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/anchorwait/anchorwait/internal/syncbuf"
 
 	"go.uber.org/goleak"
 
@@ -63,7 +64,7 @@ type libraryOutcome struct {
 // runLibraryCase runs r inside the bubble and checks its Want.
 func runLibraryCase(t *testing.T, r faultmatrix.Run) {
 	s, want := r.Setup, r.Want
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	// The fake (unless nothing is to listen), and the client's way to it.
@@ -298,22 +299,4 @@ type countingTransport struct {
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
 	return c.next.RoundTrip(r)
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -1,7 +1,6 @@
 package poller_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/anchorwait/anchorwait/internal/syncbuf"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
@@ -340,24 +341,6 @@ func TestOnUpdateFinalPollAndDeadline(t *testing.T) {
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestLogger(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(0)
@@ -365,7 +348,7 @@ func TestLogger(t *testing.T) {
 			f.add(id, step{status: "paused"}, step{at: 2 * time.Second, err: apiError(502, 0)},
 				step{at: 4 * time.Second, status: client.StatusRunning}, step{at: 6 * time.Second, status: client.StatusFailure, msg: "boom"})
 		}
-		var buf syncBuffer
+		var buf syncbuf.Buffer
 		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
 			Level: slog.LevelDebug,
 			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {

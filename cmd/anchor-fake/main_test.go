@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/anchorwait/anchorwait/internal/syncbuf"
+
 	"go.uber.org/goleak"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -40,7 +42,7 @@ func TestMainStopsOnSignal(t *testing.T) {
 			cmd := exec.Command(os.Args[0])
 			// GORACE: a race-enabled binary otherwise sleeps a second at exit.
 			cmd.Env = append(os.Environ(), mainArgsEnv+"=--addr 127.0.0.1:0", client.EnvAPIKey+"=sk-main", "GORACE=atexit_sleep_ms=0")
-			var stderr syncBuffer
+			var stderr syncbuf.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.StdoutPipe()
 			if err != nil {
@@ -71,29 +73,11 @@ func TestMainStopsOnSignal(t *testing.T) {
 
 const taskID = "550e8400-e29b-41d4-a716-446655440000"
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fake is a run of the command in the background.
 type fake struct {
 	url    string
-	stdout *syncBuffer // after the URL line
-	stderr *syncBuffer
+	stdout *syncbuf.Buffer // after the URL line
+	stderr *syncbuf.Buffer
 	cancel context.CancelFunc
 	code   chan int
 
@@ -107,7 +91,7 @@ func start(t *testing.T, args []string, env map[string]string) *fake {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	f := &fake{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, code: make(chan int, 1)}
+	f := &fake{stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, cancel: cancel, code: make(chan int, 1)}
 	go func() {
 		f.code <- run(ctx, args, pw, f.stderr, func(k string) string { return env[k] })
 		pw.Close()

@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anchorwait/anchorwait/internal/syncbuf"
+
 	"github.com/google/uuid"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -80,7 +82,7 @@ type cliCase struct {
 	srv   *anchortest.Server // nil when nothing listens (Refused)
 	clock *firstPollClock    // adds the executions to srv; nil with srv
 	count *requestCounter
-	logs  *syncBuffer // the fake's log
+	logs  *syncbuf.Buffer // the fake's log
 
 	junit, summary, ghOutput string // the files of --junit and GitHub Actions
 
@@ -96,7 +98,7 @@ type cliCase struct {
 func newCLICase(t *testing.T, r faultmatrix.Run) *cliCase {
 	t.Helper()
 	s := r.Setup
-	cc := &cliCase{setup: s, want: r.Want, bin: binary(t), count: newRequestCounter(), logs: &syncBuffer{}}
+	cc := &cliCase{setup: s, want: r.Want, bin: binary(t), count: newRequestCounter(), logs: &syncbuf.Buffer{}}
 	baseURL := ""
 	var srv *anchortest.Server
 	if s.Refused {
@@ -408,24 +410,6 @@ func (c *requestCounter) waitFor(n int, answered bool, done <-chan struct{}) boo
 			return false
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // closedLoopbackURL returns the URL of a loopback port where nothing listens.

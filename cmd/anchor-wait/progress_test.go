@@ -8,32 +8,15 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/anchorwait/anchorwait/internal/syncbuf"
+
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
 )
-
-// safeBuffer is a bytes.Buffer safe for concurrent use.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // change is a status change update at the current (fake) time.
 func change(id string, prev, now client.Status) poller.Update {
@@ -48,7 +31,7 @@ func done(id string, status client.Status, err error) poller.Update {
 
 func TestProgressLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf safeBuffer
+		var buf syncbuf.Buffer
 		p := newProgress(&buf, progressLines, false, true, nil)
 		p.begin(testTask, []string{idA, idB, idC})
 		p.update(change(idA, "", client.StatusQueued))
@@ -78,7 +61,7 @@ func TestProgressLines(t *testing.T) {
 
 func TestProgressHeartbeat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf safeBuffer
+		var buf syncbuf.Buffer
 		p := newProgress(&buf, progressLines, false, false, nil)
 		p.begin(testTask, []string{idA, idB, idC, exampleID})
 		p.update(change(idA, "", client.StatusRunning))
@@ -122,7 +105,7 @@ func TestProgressHeartbeat(t *testing.T) {
 
 func TestProgressLive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf safeBuffer
+		var buf syncbuf.Buffer
 		p := newProgress(&buf, progressLive, false, true, nil)
 		p.begin(testTask, []string{idA, idB})
 		time.Sleep(200 * time.Millisecond)
@@ -160,7 +143,7 @@ func TestProgressLive(t *testing.T) {
 
 func TestProgressNoColor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf safeBuffer
+		var buf syncbuf.Buffer
 		p := newProgress(&buf, progressLive, false, false, nil)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
@@ -168,7 +151,7 @@ func TestProgressNoColor(t *testing.T) {
 		if strings.Contains(buf.String(), "\x1b[3") {
 			t.Errorf("colors without color: %q", buf.String())
 		}
-		var logBuf safeBuffer
+		var logBuf syncbuf.Buffer
 		p = newProgress(&logBuf, progressLines, false, true, nil) // color asked, but not a terminal
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
@@ -181,7 +164,7 @@ func TestProgressNoColor(t *testing.T) {
 
 func TestProgressQuietAndVerbose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var quiet safeBuffer
+		var quiet syncbuf.Buffer
 		p := newProgress(&quiet, progressOff, false, false, nil)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusRunning))
@@ -191,7 +174,7 @@ func TestProgressQuietAndVerbose(t *testing.T) {
 			t.Errorf("quiet progress wrote %q", quiet.String())
 		}
 
-		var verbose safeBuffer
+		var verbose syncbuf.Buffer
 		p = newProgress(&verbose, progressLines, true, false, nil)
 		p.begin(testTask, []string{idA})
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(),
@@ -226,7 +209,7 @@ func TestProgressRedactsBeforeCut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		red := &redactor{}
 		red.add(longKey)
-		var buf safeBuffer
+		var buf syncbuf.Buffer
 		p := newProgress(red.writer(&buf), progressLines, true, false, red.redact)
 		p.begin(testTask, []string{idA, idB})
 		// The key starts before the cut at 120 characters and ends after it.
@@ -250,7 +233,7 @@ func TestProgressRedactsBeforeCut(t *testing.T) {
 // terminal the result starts a line of its own.
 func TestProgressResultsAroundLiveLine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var term safeBuffer // stdout and stderr on one terminal
+		var term syncbuf.Buffer // stdout and stderr on one terminal
 		p := newProgress(&term, progressLive, false, false, nil)
 		stdout := p.results(&term)
 		p.begin(testTask, []string{idA, idB})

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/internal/syncbuf"
 )
 
 // getterFunc is a poller.Getter made of a function.
@@ -93,7 +94,7 @@ func TestWaitEnds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				var stdout, stderr safeBuffer
+				var stdout, stderr syncbuf.Buffer
 				w := testWaiter(tt.get, tt.timeout, &stdout, &stderr)
 				_, code := w.wait(context.Background(), []string{testExec})
 				if code != tt.wantCode {
@@ -225,7 +226,7 @@ func TestRunTaskTimeoutCoversStarting(t *testing.T) {
 		success := func(ctx context.Context, _, id string) (*client.Execution, error) {
 			return &client.Execution{ID: id, Status: client.StatusSuccess}, nil
 		}
-		var stdout, stderr safeBuffer
+		var stdout, stderr syncbuf.Buffer
 		w := testWaiter(success, 2500*time.Millisecond, &stdout, &stderr)
 		w.opts.count, w.opts.concurrency = 5, 1
 		start := time.Now()
