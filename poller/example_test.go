@@ -2,6 +2,7 @@ package poller_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,4 +71,32 @@ func ExamplePoller_WaitAll() {
 	// 0 success false
 	// 1 failure true
 	// true
+}
+
+// Wait for one execution with a poller over a client of your own: here the
+// fake API's. New refuses bad option values, naming them.
+func ExamplePoller_Wait() {
+	fake := anchortest.NewServer()
+	defer fake.Close()
+	const task = "550e8400-e29b-41d4-a716-446655440000"
+	id := fake.AddExecution(task, anchortest.Fail(0, 200*time.Millisecond, "selector #buy not found"))
+
+	p, err := poller.New(fake.Client(), poller.WithInitialInterval(100*time.Millisecond))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	exec, err := p.Wait(ctx, task, id)
+	var unsuccessful *poller.UnsuccessfulError
+	if errors.As(err, &unsuccessful) {
+		fmt.Println(exec.Status, unsuccessful.ErrorMessage)
+	}
+
+	_, err = poller.New(fake.Client(), poller.WithJitter(1.5))
+	fmt.Println(err)
+	// Output:
+	// failure selector #buy not found
+	// poller: poll policy: jitter 1.5: must be in [0, 1) (0.2 means ±20%)
 }

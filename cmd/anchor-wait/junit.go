@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 )
@@ -61,7 +62,7 @@ func junitReport(results []result, start time.Time, elapsed time.Duration) junit
 	for _, r := range results {
 		c := junitCase{Name: r.ExecutionID, Classname: "anchor-wait.task." + r.TaskID, Time: "0"}
 		if r.ExecutionTime != nil {
-			c.Time = seconds(time.Duration(*r.ExecutionTime * float64(time.Millisecond)))
+			c.Time = millisToSeconds(*r.ExecutionTime)
 		}
 		if r.Output != nil {
 			c.SystemOut = *r.Output
@@ -95,7 +96,17 @@ func junitReport(results []result, start time.Time, elapsed time.Duration) junit
 
 // seconds formats d as JUnit wants it: seconds with millisecond precision.
 func seconds(d time.Duration) string {
-	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+	return millisToSeconds(float64(d) / float64(time.Millisecond))
+}
+
+// millisToSeconds formats a duration in milliseconds as JUnit seconds. The
+// schema allows no negative time: a server whose clock is off can report
+// one, so it is written as 0 (the result's executionTime keeps the value).
+func millisToSeconds(ms float64) string {
+	if !(ms > 0) || math.IsInf(ms, 1) {
+		ms = 0
+	}
+	return strconv.FormatFloat(ms/1000, 'f', 3, 64)
 }
 
 // writeJUnit writes the report as an XML document to w.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,16 @@ func TestJUnitSkippedForFailFast(t *testing.T) {
 	rep := junitReport(r, time.Time{}, 0)
 	if rep.Skipped != 1 || rep.Suites[0].Cases[0].Skipped == nil || rep.Suites[0].Timestamp != "" {
 		t.Errorf("got %+v, want one skipped case and no timestamp", rep)
+	}
+}
+
+func TestMillisToSeconds(t *testing.T) {
+	for _, tt := range []struct {
+		ms   float64
+		want string
+	}{{123, "0.123"}, {0, "0.000"}, {-86400000, "0.000"}, {math.Inf(1), "0.000"}, {math.NaN(), "0.000"}, {86400000, "86400.000"}} {
+		if got := millisToSeconds(tt.ms); got != tt.want {
+			t.Errorf("millisToSeconds(%v) = %q, want %q", tt.ms, got, tt.want)
+		}
 	}
 }
