@@ -31,6 +31,10 @@ var shared struct {
 	baseURL string
 	client  *client.Client
 	poller  *poller.Poller
+	// wide is a client for pollers that allow more than maxConns requests
+	// in flight, sized to the largest such bound asked for so far.
+	wide  *client.Client
+	wideN int
 }
 
 // setup returns the shared client and default Poller for the current
@@ -42,16 +46,7 @@ func setup() (*client.Client, *poller.Poller, error) {
 	if shared.client != nil && shared.key == key && shared.baseURL == baseURL {
 		return shared.client, shared.poller, nil
 	}
-	getenv := func(name string) string {
-		switch name {
-		case client.EnvAPIKey:
-			return key
-		case client.EnvBaseURL:
-			return baseURL
-		}
-		return os.Getenv(name)
-	}
-	c, err := client.NewFromEnv(getenv, client.WithConcurrency(maxConns))
+	c, err := client.NewFromEnv(snapshot(key, baseURL), client.WithConcurrency(maxConns))
 	if err != nil {
 		return nil, nil, fmt.Errorf("anchorwait: client from the environment: %w", err)
 	}
@@ -60,7 +55,38 @@ func setup() (*client.Client, *poller.Poller, error) {
 		return nil, nil, fmt.Errorf("anchorwait: %w", err)
 	}
 	shared.key, shared.baseURL, shared.client, shared.poller = key, baseURL, c, p
+	shared.wide, shared.wideN = nil, 0
 	return c, p, nil
+}
+
+// snapshot is a getenv that answers with the environment as setup read it,
+// so a client is built from the same values that key the shared state.
+func snapshot(key, baseURL string) func(string) string {
+	return func(name string) string {
+		switch name {
+		case client.EnvAPIKey:
+			return key
+		case client.EnvBaseURL:
+			return baseURL
+		}
+		return ""
+	}
+}
+
+// wideClient returns a client whose transport opens n connections or more,
+// for the environment setup last saw, built once per larger n and shared.
+func wideClient(n int) (*client.Client, error) {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.wide != nil && shared.wideN >= n {
+		return shared.wide, nil
+	}
+	c, err := client.NewFromEnv(snapshot(shared.key, shared.baseURL), client.WithConcurrency(n))
+	if err != nil {
+		return nil, fmt.Errorf("anchorwait: client from the environment: %w", err)
+	}
+	shared.wide, shared.wideN = c, n
+	return c, nil
 }
 
 // Client returns the API client that Wait and WaitAll use: built from
@@ -122,8 +148,8 @@ func pollerFor(opts []poller.Option) (*poller.Poller, error) {
 		return nil, fmt.Errorf("anchorwait: %w", err)
 	}
 	if n := p.Concurrency(); n > maxConns {
-		if c, err = client.NewFromEnv(nil, client.WithConcurrency(n)); err != nil {
-			return nil, fmt.Errorf("anchorwait: client from the environment: %w", err)
+		if c, err = wideClient(n); err != nil {
+			return nil, err
 		}
 		if p, err = poller.New(c, opts...); err != nil {
 			return nil, fmt.Errorf("anchorwait: %w", err)

@@ -253,3 +253,33 @@ func TestRedactShortKey(t *testing.T) {
 		t.Fatalf("got %v, want an error that does not show the 3-character key", err)
 	}
 }
+
+// TestSnippetNeverShowsPartOfKey: a body that echoes the key, even where a
+// copy straddles the cut, never shows any part of it.
+func TestSnippetNeverShowsPartOfKey(t *testing.T) {
+	key := "sk-0123456789abcdef0123456789abcdef01234567"
+	c, err := New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pad := 0; pad < 80; pad++ {
+		for _, body := range []string{
+			key + strings.Repeat("x", pad) + key + "tail",
+			strings.Repeat("y", pad) + key,
+			strings.Repeat("z", pad) + key + key,
+		} {
+			got := c.snippet([]byte(body))
+			for i := 0; i+8 <= len(key); i++ {
+				if strings.Contains(got, key[i:i+8]) {
+					t.Fatalf("snippet(%q) = %s, shows %q of the key", body, got, key[i:i+8])
+				}
+			}
+		}
+	}
+	if got := c.snippet([]byte("short body")); got != `"short body"` {
+		t.Errorf("snippet of a short body = %s, want it whole", got)
+	}
+	if got := c.snippet([]byte(strings.Repeat("a", 100))); got != `"`+strings.Repeat("a", 64)+`"...` {
+		t.Errorf("snippet of a long body = %s, want 64 bytes and ...", got)
+	}
+}

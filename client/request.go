@@ -225,13 +225,24 @@ func (c *Client) snippet(data []byte) string {
 	if len(data) == 0 {
 		return "(empty body)"
 	}
-	// Redact before cutting, so a key that straddles the cut is not half shown.
-	s := c.redact(string(data[:min(len(data), snippetLen+len(c.apiKey))]))
-	more := ""
-	if len(s) > snippetLen || len(data) > snippetLen+len(c.apiKey) {
-		s, more = s[:min(len(s), snippetLen)], "..."
+	// Cut after snippetLen bytes, moved past the end of any copy of the key
+	// that starts before it, then redact: no part of a key can be left.
+	cut := min(len(data), snippetLen)
+	if key := []byte(c.apiKey); len(key) > 0 {
+		for i := 0; i < cut; {
+			j := bytes.Index(data[i:], key)
+			if j < 0 || i+j >= cut {
+				break
+			}
+			cut = max(cut, i+j+len(key))
+			i += j + 1
+		}
 	}
-	return fmt.Sprintf("%q%s", s, more)
+	more := ""
+	if cut < len(data) {
+		more = "..."
+	}
+	return fmt.Sprintf("%q%s", c.redact(string(data[:cut])), more)
 }
 
 // redact blanks out the API key wherever it appears in s.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -403,6 +404,37 @@ func TestHugeRetryAfterIsBounded(t *testing.T) {
 		}
 		if calls := f.callTimes("e1"); len(calls) != 2 {
 			t.Errorf("polls at %v, want 2 (at 0 and at the limit)", calls)
+		}
+	})
+}
+
+// panicGetter panics on its first call and then reports success.
+type panicGetter struct{ calls atomic.Int32 }
+
+func (g *panicGetter) GetExecution(context.Context, string, string) (*client.Execution, error) {
+	if g.calls.Add(1) == 1 {
+		panic("getter bug")
+	}
+	return &client.Execution{ID: "e1", Status: client.StatusSuccess}, nil
+}
+
+// TestGetterPanicKeepsSlot: a Getter that panics, recovered by the caller,
+// must not leak the Poller's only in-flight slot.
+func TestGetterPanicKeepsSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := &panicGetter{}
+		p, err := poller.New(g, poller.WithConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() { _ = recover() }()
+			_, _ = p.Wait(t.Context(), "t1", "e1")
+		}()
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		if _, err := p.Wait(ctx, "t1", "e1"); err != nil {
+			t.Fatalf("Wait after a recovered panic: %v, want success (the slot was leaked)", err)
 		}
 	})
 }

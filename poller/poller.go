@@ -116,6 +116,9 @@ func (p *Poller) random() float64 {
 	return p.cfg.rand()
 }
 
+// maxPause bounds one pause of all waits.
+const maxPause = 24 * time.Hour
+
 // clientRetry is the client.Trace hook of every wait: a 429 that the client
 // is about to retry after delay pauses all of p's waits for that long.
 func (p *Poller) clientRetry(err error, delay time.Duration) {
@@ -126,7 +129,12 @@ func (p *Poller) clientRetry(err error, delay time.Duration) {
 
 // pauseAll makes every wait of p hold its next request until t.
 func (p *Poller) pauseAll(t time.Time) {
-	n := t.UnixNano() // pauses are bounded by the transient limit: no overflow
+	// A pause is bounded by the transient limit, which a caller may set to
+	// years; past maxPause it would overflow UnixNano.
+	if limit := time.Now().Add(maxPause); t.After(limit) {
+		t = limit
+	}
+	n := t.UnixNano()
 	for {
 		old := p.pauseUntil.Load()
 		if old >= n || p.pauseUntil.CompareAndSwap(old, n) {
@@ -185,19 +193,21 @@ func (w *waiter) get(ctx context.Context, timer *time.Timer) (exec *client.Execu
 		}
 		p.sem.Release(1)
 	}
-	if w.pool == nil {
-		exec, err = p.getter.GetExecution(ctx, w.ref.TaskID, w.ref.ExecutionID)
-		sent = true
-	} else {
-		exec, sent, err = w.pool.do(ctx, w.ref, w.reply)
-	}
 	// Pause before giving the slot back, so a request queued for it cannot
-	// slip out between the 429 and the pause.
-	if sent {
-		p.pauseFor(err)
+	// slip out between the 429 and the pause; release even if the Getter
+	// panics, so a recovered panic cannot leak the slot.
+	defer func() {
+		if sent {
+			p.pauseFor(err)
+		}
+		p.sem.Release(1)
+	}()
+	if w.pool == nil {
+		sent = true
+		exec, err = p.getter.GetExecution(ctx, w.ref.TaskID, w.ref.ExecutionID)
+		return exec, sent, err
 	}
-	p.sem.Release(1)
-	return exec, sent, err
+	return w.pool.do(ctx, w.ref, w.reply)
 }
 
 // pauseFor pauses all of p's waits after a transient error that asks for a

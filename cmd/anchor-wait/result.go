@@ -57,7 +57,11 @@ func newResult(taskID, execID string, end waitEnd, timeout time.Duration, redact
 		r.Version = redactPtr(&e.Version, redact)
 		r.TaskVersionID = redactPtr(&e.TaskVersionID, redact)
 	}
-	r.outcome = classify(r.Status, end.polls, end.err)
+	var raw client.Status // the outcome comes from the status as sent, not as shown
+	if end.exec != nil {
+		raw = end.exec.Status
+	}
+	r.outcome = classify(raw, end.polls, end.err)
 	if msg := waitError(r.outcome, r.Status, end, timeout); msg != "" {
 		msg = redact(msg)
 		r.Error = &msg

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -72,18 +73,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return runTask(ctx, w, c)
 	}
-	ids, err := executionIDs(ctx, positional[1:], stdin, stderr)
+	// --timeout covers reading the IDs too: a producer that never closes
+	// the pipe must not hang the job.
+	start := time.Now()
+	tctx, cancel := w.withTimeout(ctx)
+	defer cancel()
+	ids, err := executionIDs(tctx, positional[1:], stdin, stderr)
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			fmt.Fprintf(stderr, "anchor-wait: %s\n", oneLine(err.Error()))
 			return exitInterrupted
+		case context.Cause(tctx) == errWaitTimeout:
+			fmt.Fprintf(stderr, "anchor-wait: --timeout %v ran out while reading execution IDs from stdin\n", w.opts.timeout)
+			return exitWaitTimeout
 		}
 		return fail(stderr, err)
 	}
 	if err := w.openJUnit(); err != nil {
 		return fail(stderr, err)
 	}
-	_, code := w.wait(ctx, ids)
+	_, code := w.waitWithin(tctx, ids, start)
 	return code
 }
 

@@ -246,3 +246,38 @@ func TestRunTaskTimeoutCoversStarting(t *testing.T) {
 		}
 	})
 }
+
+// TestOutcomeFromRawStatus: the outcome comes from the status the API sent,
+// not from its redacted display: a key that happens to be part of
+// "success" must not turn a success into a failed wait.
+func TestOutcomeFromRawStatus(t *testing.T) {
+	red := &redactor{}
+	red.add("ucc")
+	exec := &client.Execution{ID: "e", Status: client.StatusSuccess}
+	r := newResult("t", "e", waitEnd{exec: exec, polls: 1}, time.Minute, red.redact)
+	if r.outcome != outcomeSuccess {
+		t.Errorf("outcome %v for status success shown as %q, want success", r.outcome, r.Status)
+	}
+}
+
+// TestTimeoutCoversStdin: a producer that never closes stdin cannot hang the
+// job past --timeout.
+func TestTimeoutCoversStdin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		env := map[string]string{client.EnvAPIKey: testKey, client.EnvBaseURL: "http://127.0.0.1:1"}
+		var stdout, stderr bytes.Buffer
+		start := time.Now()
+		code := run(t.Context(), []string{"--timeout", "5s", "--quiet", testTask, "-"}, pr, &stdout, &stderr, envOf(env))
+		if code != exitWaitTimeout {
+			t.Fatalf("exit %d, want %d; stderr: %s", code, exitWaitTimeout, stderr.String())
+		}
+		if took := time.Since(start); took != 5*time.Second {
+			t.Errorf("returned after %v, want 5s", took)
+		}
+		if !strings.Contains(stderr.String(), "while reading execution IDs from stdin") {
+			t.Errorf("stderr %q, want it to say --timeout ran out while reading stdin", stderr.String())
+		}
+	})
+}
