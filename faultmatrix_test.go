@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -275,20 +274,6 @@ func hideKeys(s string) string {
 	return strings.NewReplacer(faultmatrix.Key, "<KEY>", faultmatrix.WrongKey, "<WRONG KEY>").Replace(s)
 }
 
-// closedLoopbackURL returns the URL of a loopback port where nothing listens.
-func closedLoopbackURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return "http://" + addr
-}
-
 // countingTransport counts the requests the client sends, refused
 // connections included.
 type countingTransport struct {
@@ -299,4 +284,14 @@ type countingTransport struct {
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
 	return c.next.RoundTrip(r)
+}
+
+// closedLoopbackURL is faultmatrix.ClosedLoopbackURL for a test.
+func closedLoopbackURL(t *testing.T) string {
+	t.Helper()
+	u, err := faultmatrix.ClosedLoopbackURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

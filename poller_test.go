@@ -5,11 +5,12 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/anchorwait/anchorwait/internal/heapsample"
 
 	"go.uber.org/goleak"
 
@@ -433,40 +434,14 @@ func BenchmarkEndToEnd10k(b *testing.B) {
 				refs[i] = anchorwait.Ref{TaskID: task, ExecutionID: s.AddExecution(task, anchortest.Succeed(0, d, ""))}
 			}
 			p := newPoller(t, s.Client())
-			var base runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&base)
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			var peak uint64
-			sampled := make(chan struct{})
-			go func() { // samples the heap every fake 10s
-				defer close(sampled)
-				var ms runtime.MemStats
-				for i := 0; ; i++ {
-					runtime.ReadMemStats(&ms)
-					peak = max(peak, ms.HeapInuse)
-					if i == 1 { // at 10s: past the first round of polls, none finished
-						runtime.GC()
-						runtime.ReadMemStats(&ms)
-						perExec = float64(ms.HeapInuse+ms.StackInuse-base.HeapInuse-base.StackInuse) / n
-						stackPerExec = float64(ms.StackInuse-base.StackInuse) / n
-					}
-					select {
-					case <-ctx.Done():
-						return
-					case <-time.After(10 * time.Second):
-					}
-				}
-			}()
-			res, err := p.WaitAll(ctx, refs)
-			cancel()
-			<-sampled
+			sampler := heapsample.Start(n, 10*time.Second) // fake time: the second sample is past the first round of polls
+			res, err := p.WaitAll(t.Context(), refs)
+			mem := sampler.Stop()
 			if err != nil || len(res) != n {
 				t.Fatalf("WaitAll: %d results, %v", len(res), err)
 			}
 			requests = len(s.Requests())
-			peakHeap = float64(peak)
+			peakHeap, perExec, stackPerExec = float64(mem.PeakHeap), mem.PerItem, mem.StackPerItem
 		})
 	}
 	b.ReportMetric(float64(requests), "requests/op")

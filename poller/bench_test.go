@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/anchorwait/anchorwait/internal/heapsample"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
@@ -123,40 +124,14 @@ func BenchmarkWaitAll10k(b *testing.B) {
 					}
 					p := newPoller(t, g, poller.WithRand(rand.New(rand.NewPCG(7, 7)).Float64))
 
-					var base runtime.MemStats
-					runtime.GC()
-					runtime.ReadMemStats(&base)
-					ctx, cancel := context.WithCancel(t.Context())
-					defer cancel()
-					var peak uint64
-					sampled := make(chan struct{})
-					go func() { // samples the heap every fake 10s
-						defer close(sampled)
-						var ms runtime.MemStats
-						for i := 0; ; i++ {
-							runtime.ReadMemStats(&ms)
-							peak = max(peak, ms.HeapInuse)
-							if i == 1 { // at 10s: the first round of polls is over, nothing has finished
-								runtime.GC()
-								runtime.ReadMemStats(&ms)
-								perExec = float64(ms.HeapInuse+ms.StackInuse-base.HeapInuse-base.StackInuse) / n
-								stackPerExec = float64(ms.StackInuse-base.StackInuse) / n
-							}
-							select {
-							case <-ctx.Done():
-								return
-							case <-time.After(10 * time.Second):
-							}
-						}
-					}()
-					res, err := p.WaitAll(ctx, refs)
-					cancel()
-					<-sampled
+					sampler := heapsample.Start(n, 10*time.Second) // fake time: the second sample is past the first round of polls
+					res, err := p.WaitAll(t.Context(), refs)
+					mem := sampler.Stop()
 					if err != nil || len(res) != n {
 						t.Fatalf("WaitAll: %d results, %v", len(res), err)
 					}
 					polls = g.polls.Load()
-					peakHeap = float64(peak)
+					peakHeap, perExec, stackPerExec = float64(mem.PeakHeap), mem.PerItem, mem.StackPerItem
 				})
 			}
 			b.ReportMetric(float64(polls), "polls/op")

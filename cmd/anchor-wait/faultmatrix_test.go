@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -412,16 +411,12 @@ func (c *requestCounter) waitFor(n int, answered bool, done <-chan struct{}) boo
 	}
 }
 
-// closedLoopbackURL returns the URL of a loopback port where nothing listens.
+// closedLoopbackURL is faultmatrix.ClosedLoopbackURL for a test.
 func closedLoopbackURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	u, err := faultmatrix.ClosedLoopbackURL()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return "http://" + addr
+	return u
 }

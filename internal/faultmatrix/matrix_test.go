@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -281,5 +282,17 @@ func TestTimeAndRequestText(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+func TestClosedLoopbackURLRefuses(t *testing.T) {
+	u, err := ClosedLoopbackURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
+	if err == nil {
+		conn.Close()
+		t.Fatalf("dialing %s succeeded, want the connection refused", u)
 	}
 }
