@@ -100,15 +100,7 @@ func TestCloseWaitsForRequestsInProgress(t *testing.T) {
 		const size = 1 << 20
 		s := NewInMemoryServer(WithFaults(Fault{Body: HugeOutput(size)}))
 		id := s.AddExecution(taskA, Script{})
-		req, err := http.NewRequest(http.MethodGet, s.URL+execPath(taskA, id), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set(apiKeyHeader, s.APIKey())
-		resp, err := s.HTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := open(t, s, execPath(taskA, id))
 		defer resp.Body.Close()
 		unused := dialUnused(t, s)
 		synctest.Wait()

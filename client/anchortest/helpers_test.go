@@ -53,6 +53,22 @@ func get(t *testing.T, s *Server, path string) reply {
 	return do(t, context.Background(), s, http.MethodGet, path, s.APIKey(), "")
 }
 
+// open sends a GET with the server's key and returns the answer with its
+// body unread, for tests of what happens while an answer is in progress.
+func open(t *testing.T, s *Server, path string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(apiKeyHeader, s.APIKey())
+	resp, err := s.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
 func execPath(task, exec string) string { return "/v1/task/" + task + "/executions/" + exec }
 
 // apiErr decodes an error body, failing the test if it is not one.

@@ -119,15 +119,7 @@ func TestCloseCutsStuckConnections(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := NewInMemoryServer(WithFaults(Fault{Body: HugeOutput(4 << 20)}))
 		id := s.AddExecution(taskA, Script{})
-		req, err := http.NewRequest(http.MethodGet, s.URL+execPath(taskA, id), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set(apiKeyHeader, s.APIKey())
-		resp, err := s.HTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := open(t, s, execPath(taskA, id))
 		// The body is never read: the handler is stuck writing it.
 		start := time.Now()
 		s.Close()
