@@ -46,7 +46,7 @@ func setup() (*client.Client, *poller.Poller, error) {
 	if shared.client != nil && shared.key == key && shared.baseURL == baseURL {
 		return shared.client, shared.poller, nil
 	}
-	c, err := client.NewFromEnv(snapshot(key, baseURL), client.WithConcurrency(maxConns))
+	c, err := client.NewFromEnv(snapshot(key, baseURL))
 	if err != nil {
 		return nil, nil, fmt.Errorf("anchorwait: client from the environment: %w", err)
 	}
@@ -81,7 +81,7 @@ func wideClient(n int) (*client.Client, error) {
 	if shared.wide != nil && shared.wideN >= n {
 		return shared.wide, nil
 	}
-	c, err := client.NewFromEnv(snapshot(shared.key, shared.baseURL), client.WithConcurrency(n))
+	c, err := client.NewFromEnv(snapshot(shared.key, shared.baseURL))
 	if err != nil {
 		return nil, fmt.Errorf("anchorwait: client from the environment: %w", err)
 	}

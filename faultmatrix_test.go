@@ -73,7 +73,7 @@ func runLibraryCase(t *testing.T, r faultmatrix.Run) {
 	var attempts atomic.Int64
 	if s.Refused {
 		baseURL = closedLoopbackURL(t)
-		tr := client.NewTransport(1)
+		tr := http.DefaultTransport.(*http.Transport).Clone()
 		t.Cleanup(tr.CloseIdleConnections)
 		transport = tr
 	} else {

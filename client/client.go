@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -28,8 +29,13 @@ const (
 	DefaultMaxRetries     = 2                // retries after the first attempt, as the official SDKs do
 	DefaultRequestTimeout = 15 * time.Second // per attempt
 	DefaultMaxBodySize    = 32 << 20         // bytes
-	DefaultConcurrency    = 8                // connections per host of the default transport
 )
+
+// maxIdleConns is how many idle connections the default transport keeps to
+// the API: enough for the widest fan-out a caller bounds its requests to,
+// so none has to be opened again. The bound on requests in flight is the
+// caller's (package poller's); connections are opened only as needed.
+const maxIdleConns = 1024
 
 // Client calls the Anchor Browser API. Create one with New or NewFromEnv and
 // share it: a Client is safe for concurrent use by many goroutines, and its
@@ -54,7 +60,6 @@ type config struct {
 	maxRetries  int
 	timeout     time.Duration
 	maxBodySize int64
-	concurrency int
 	logger      *slog.Logger
 	random      func() float64
 }
@@ -67,10 +72,13 @@ type Option func(*config)
 func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
 
 // WithHTTPClient makes the Client send requests through a copy of hc: its
-// Transport and cookie jar are used as they are, but redirects are never
-// followed, since they would carry the API key elsewhere, and hc.Timeout is
-// ignored: each attempt's timeout comes from WithRequestTimeout, through the
-// request's context.
+// Transport and cookie jar are used, but redirects are never followed,
+// since they would carry the API key elsewhere, and hc.Timeout is ignored:
+// each attempt's timeout comes from WithRequestTimeout, through the
+// request's context. When the base URL is plain http to a loopback address
+// and hc's Transport is an *http.Transport, a clone of it is used that
+// never sends those requests through a proxy, which would see the key in
+// clear; any other RoundTripper is used as it is.
 func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.hc = hc } }
 
 // WithUserAgent sets the User-Agent header.
@@ -89,11 +97,6 @@ func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.tim
 // WithMaxBodySize caps the bytes read from one response body; a larger body
 // is an error matching ErrBodyTooLarge. The default is DefaultMaxBodySize.
 func WithMaxBodySize(n int64) Option { return func(c *config) { c.maxBodySize = n } }
-
-// WithConcurrency sizes the default transport for n requests in flight at
-// once: n idle connections are kept per host and no more than n are opened.
-// It has no effect together with WithHTTPClient.
-func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n } }
 
 // WithLogger makes the Client log each attempt and retry at debug level. The
 // API key is never logged. By default nothing is logged.
@@ -114,7 +117,6 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		maxRetries:  DefaultMaxRetries,
 		timeout:     DefaultRequestTimeout,
 		maxBodySize: DefaultMaxBodySize,
-		concurrency: DefaultConcurrency,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -133,14 +135,16 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("request timeout %v: want more than 0", cfg.timeout)
 	case cfg.maxBodySize <= 0:
 		return nil, fmt.Errorf("max body size %d: want more than 0 bytes", cfg.maxBodySize)
-	case cfg.concurrency <= 0:
-		return nil, fmt.Errorf("concurrency %d: want 1 or more", cfg.concurrency)
 	}
-	hc := &http.Client{Transport: NewTransport(cfg.concurrency)}
+	hc := &http.Client{Transport: newTransport()}
 	if cfg.hc != nil {
 		own := *cfg.hc
 		own.Timeout = 0 // each attempt has its own timeout, from ctx
 		hc = &own
+	}
+	if base.Scheme == "http" {
+		// Loopback only (ParseBaseURL): keep the key off any proxy.
+		hc.Transport = withoutProxy(hc.Transport)
 	}
 	// A redirect would carry the anchor-api-key header to wherever it
 	// points (Go strips only its own sensitive headers), so none is followed:
@@ -187,25 +191,48 @@ func NewFromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
 // BaseURL returns the API server the Client sends requests to.
 func (c *Client) BaseURL() string { return c.base.String() }
 
-// NewTransport returns an HTTP transport tuned for concurrency requests in
-// flight to one host: it keeps that many idle connections per host (Go's
-// default keeps 2, so a large fan-out would keep opening new ones) and opens
-// no more than that many, so a fan-out cannot exhaust file descriptors.
-func NewTransport(concurrency int) *http.Transport {
-	if concurrency < 1 {
-		concurrency = 1
-	}
+// newTransport returns the default transport: Go's, keeping up to
+// maxIdleConns idle connections to the API (Go's default keeps 2 per host,
+// so a fan-out would keep opening new ones). It does not bound connections:
+// the caller bounds requests in flight.
+func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = max(100, concurrency)
-	t.MaxIdleConnsPerHost = concurrency
-	t.MaxConnsPerHost = concurrency
+	t.MaxIdleConns = maxIdleConns
+	t.MaxIdleConnsPerHost = maxIdleConns
 	return t
 }
 
+// withoutProxy returns rt, or for an *http.Transport (nil meaning Go's
+// default) a clone of it that sends no request through a proxy. Go's
+// ProxyFromEnvironment exempts only the exact host "localhost" and
+// loopback IPs written as such; a base URL such as http://LOCALHOST:8080,
+// or a NO_PROXY that does not list it, would send the key to the proxy in
+// clear.
+func withoutProxy(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	t, ok := rt.(*http.Transport)
+	if !ok || t.Proxy == nil {
+		return rt
+	}
+	t = t.Clone()
+	t.Proxy = nil
+	return t
+}
+
+// Redact returns s with the Client's API key blanked out, for callers that
+// put API data (an errorMessage that echoes the key, say) into errors and
+// logs of their own. The Client's methods return API data as it came; their
+// errors never hold the key.
+func (c *Client) Redact(s string) string { return c.redact(s) }
+
 // ParseBaseURL parses and checks an API base URL: it must be absolute, https
 // or http to a loopback host (localhost, 127.0.0.0/8, ::1), with no user
-// info, query or fragment. Errors match ErrInsecureURL for plain http
-// elsewhere.
+// info, query or fragment, and a port, if any, from 1 to 65535. The host is
+// returned in lower case, so that every later check of it (the loopback
+// rule, a proxy's NO_PROXY) sees one spelling. Errors match
+// ErrInsecureURL for plain http elsewhere.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -215,18 +242,26 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
 		return nil, fmt.Errorf("base URL %q: want an https:// URL such as %s", shown, DefaultBaseURL)
-	case u.Host == "":
+	case u.Host == "" || u.Hostname() == "":
 		return nil, fmt.Errorf("base URL %q has no host: want a URL such as %s", shown, DefaultBaseURL)
 	case u.User != nil:
 		return nil, fmt.Errorf("base URL %q has user info: the API key goes in the anchor-api-key header, not the URL", shown)
-	case u.RawQuery != "" || u.Fragment != "":
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return nil, fmt.Errorf("base URL %q has a query or fragment: want scheme, host and an optional path only", shown)
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
 		return nil, fmt.Errorf("%w %q: the API key is sent only over https, or over http to a loopback address (localhost, 127.0.0.1, ::1)", ErrInsecureURL, shown)
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("base URL %q: port %s: want a number from 1 to 65535", shown, p)
+		}
+	}
+	u.Host = strings.ToLower(u.Host)
 	return u, nil
 }
 
+// isLoopback reports whether host, as url.URL.Hostname returns it, names
+// this machine: localhost in any case, or a loopback IP.
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true

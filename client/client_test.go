@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +13,9 @@ import (
 )
 
 const testKey = "sk-test-7f3a9c1e5b2d4f60"
+
+// testTask is a well-formed ID for requests whose answer does not matter.
+const testTask = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 
 // countingTransport fails every request and counts them, for tests that
 // must see no request at all.
@@ -44,6 +49,10 @@ func TestParseBaseURL(t *testing.T) {
 		{"https://api.anchorbrowser.io/?x=1", "query or fragment"},
 		{"https://api.anchorbrowser.io/#x", "query or fragment"},
 		{"http://[::1", "does not parse"},
+		{"http://127.0.0.1:99999", "port 99999: want a number from 1 to 65535"},
+		{"http://127.0.0.1:0", "port 0: want a number from 1 to 65535"},
+		{"https://api.anchorbrowser.io:", ""},
+		{"https://:443", "has no host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
@@ -65,6 +74,9 @@ func TestParseBaseURL(t *testing.T) {
 	if _, err := ParseBaseURL("http://example.com"); !errors.Is(err, ErrInsecureURL) {
 		t.Errorf("http to a remote host: got %v, want ErrInsecureURL", err)
 	}
+	if u, err := ParseBaseURL("http://LocalHost:8080/V1"); err != nil || u.Host != "localhost:8080" || u.Path != "/V1" {
+		t.Errorf("ParseBaseURL(http://LocalHost:8080/V1) = %v, %v; want host localhost:8080 and the path as given", u, err)
+	}
 }
 
 func TestNew(t *testing.T) {
@@ -82,7 +94,6 @@ func TestNew(t *testing.T) {
 		{"negative retries", testKey, []Option{WithMaxRetries(-1)}, "max retries -1"},
 		{"zero timeout", testKey, []Option{WithRequestTimeout(0)}, "request timeout 0s"},
 		{"zero body cap", testKey, []Option{WithMaxBodySize(0)}, "max body size 0"},
-		{"zero concurrency", testKey, []Option{WithConcurrency(0)}, "concurrency 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,8 +231,8 @@ func TestAPIErrorClassification(t *testing.T) {
 			t.Errorf("IsTransient(%v) = %v, want %v", err, got, want)
 		}
 	}
-	if (&APIError{StatusCode: 503, ShouldRetry: &no}).Temporary() || !(&APIError{StatusCode: 400, ShouldRetry: &yes}).Temporary() {
-		t.Errorf("Temporary() must follow x-should-retry")
+	if (&APIError{StatusCode: 503, ShouldRetry: &no}).temporary() || !(&APIError{StatusCode: 400, ShouldRetry: &yes}).temporary() {
+		t.Errorf("temporary() must follow x-should-retry")
 	}
 	e := &APIError{StatusCode: 429, Code: 1042, Message: "slow down", RetryAfter: 2 * time.Second}
 	if got, want := e.Error(), "API answered 429 Too Many Requests: slow down (code 1042)"; got != want {
@@ -233,13 +244,10 @@ func TestAPIErrorClassification(t *testing.T) {
 }
 
 func TestNewTransport(t *testing.T) {
-	for _, n := range []int{0, 1, 8, 500} {
-		tr := NewTransport(n)
-		want := max(n, 1)
-		if tr.MaxConnsPerHost != want || tr.MaxIdleConnsPerHost != want || tr.MaxIdleConns < want {
-			t.Errorf("NewTransport(%d): conns %d, idle per host %d, idle %d; want %d, %d, >= %d",
-				n, tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns, want, want, want)
-		}
+	tr := newTransport()
+	if tr.MaxConnsPerHost != 0 || tr.MaxIdleConnsPerHost != maxIdleConns || tr.MaxIdleConns != maxIdleConns {
+		t.Errorf("newTransport(): conns per host %d, idle per host %d, idle %d; want 0 (no cap), %d, %d",
+			tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns, maxIdleConns, maxIdleConns)
 	}
 }
 
@@ -283,3 +291,81 @@ func TestSnippetNeverShowsPartOfKey(t *testing.T) {
 		t.Errorf("snippet of a long body = %s, want 64 bytes and ...", got)
 	}
 }
+
+// TestLoopbackNeverProxied checks that requests to a loopback http base URL
+// never go through the proxy of the transport given, which would see the
+// key in clear, however the host is spelled.
+func TestLoopbackNeverProxied(t *testing.T) {
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer proxy.Close()
+	var direct atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		direct.Add(1)
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer api.Close()
+	proxyURL, _ := url.Parse(proxy.URL)
+	port := api.URL[strings.LastIndex(api.URL, ":")+1:]
+	for _, host := range []string{"127.0.0.1", "LOCALHOST", "LocalHost"} {
+		t.Run(host, func(t *testing.T) {
+			tr := &http.Transport{Proxy: http.ProxyURL(proxyURL)}
+			defer tr.CloseIdleConnections()
+			c, err := New(testKey, WithBaseURL("http://"+host+":"+port), WithHTTPClient(&http.Client{Transport: tr}), WithMaxRetries(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := direct.Load()
+			_, err = c.GetExecution(context.Background(), testTask, testTask)
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("got %v, want the API's 404", err)
+			}
+			if proxied.Load() != 0 || direct.Load() != before+1 {
+				t.Errorf("proxy saw %d requests, API %d; want 0 and 1", proxied.Load(), direct.Load()-before)
+			}
+		})
+	}
+}
+
+// TestTransportErrorsHideKey checks that a transport error quoting what a
+// server sent (a status line echoing the request's headers) reaches the
+// caller without the key, and still unwraps to the original error.
+func TestTransportErrorsHideKey(t *testing.T) {
+	quoting := errors.New(`net/http: malformed HTTP status code "anchor-api-key: ` + testKey + `"`)
+	c, err := New(testKey, WithBaseURL("http://127.0.0.1:1"), WithHTTPClient(&http.Client{Transport: failWith{quoting}}), WithMaxRetries(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetExecution(context.Background(), testTask, testTask)
+	if err == nil || strings.Contains(err.Error(), testKey) {
+		t.Fatalf("got %v, want an error without the key", err)
+	}
+	if !errors.Is(err, quoting) || !errors.Is(err, ErrTransport) {
+		t.Errorf("got %v; want it to wrap the transport's error and ErrTransport", err)
+	}
+	if !strings.Contains(err.Error(), "malformed HTTP status code") {
+		t.Errorf("got %q; want the transport's words kept", err)
+	}
+}
+
+// TestHTTPSToPlainServer checks that an https base URL pointing at a server
+// that speaks plain http says so.
+func TestHTTPSToPlainServer(t *testing.T) {
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	c, err := New(testKey, WithBaseURL(strings.Replace(plain.URL, "http://", "https://", 1)), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetExecution(context.Background(), testTask, testTask)
+	if err == nil || !strings.Contains(err.Error(), "answers plain http, not https") {
+		t.Errorf("got %v, want it to say the server answers plain http", err)
+	}
+}
+
+type failWith struct{ err error }
+
+func (f failWith) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }

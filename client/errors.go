@@ -87,10 +87,10 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// Temporary reports whether the same request may succeed later, as the
+// temporary reports whether the same request may succeed later, as the
 // official SDKs judge it: an x-should-retry header decides when present;
 // otherwise 408, 409, 429 and every 5xx are temporary.
-func (e *APIError) Temporary() bool {
+func (e *APIError) temporary() bool {
 	if e.ShouldRetry != nil {
 		return *e.ShouldRetry
 	}
@@ -110,9 +110,9 @@ func (e *APIError) Temporary() bool {
 // body over the cap, an unauthorized key, a 404 and a context that ended are
 // not transient.
 //
-// Unlike Temporary, it ignores x-should-retry: that header tells a client
-// whether to repeat the request at once (and the Client obeys it), not
-// whether the server will be well later. A 503 that says "x-should-retry:
+// It ignores x-should-retry: that header tells a client whether to repeat
+// the request at once (and the Client obeys it), not whether the server
+// will be well later. A 503 that says "x-should-retry:
 // false" is still a server failure that a later poll may not meet.
 func IsTransient(err error) bool {
 	if err == nil {
@@ -120,7 +120,7 @@ func IsTransient(err error) bool {
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return (&APIError{StatusCode: apiErr.StatusCode}).Temporary()
+		return (&APIError{StatusCode: apiErr.StatusCode}).temporary()
 	}
 	return errors.Is(err, ErrTransport) || errors.Is(err, ErrBadResponse)
 }

@@ -18,7 +18,7 @@ import (
 // matching ErrInvalidID and sends nothing. Transient failures are retried
 // (see IsTransient); the error returned after the last attempt says what
 // happened and is an *APIError for an HTTP error status.
-func (c *Client) GetExecution(ctx context.Context, taskID, execID string) (*Execution, error) {
+func (c *Client) GetExecution(ctx context.Context, taskID, execID string, opts ...CallOption) (*Execution, error) {
 	task, err := c.checkID("task", taskID)
 	if err != nil {
 		return nil, fmt.Errorf("get execution: %w", err)
@@ -32,20 +32,19 @@ func (c *Client) GetExecution(ctx context.Context, taskID, execID string) (*Exec
 		method:     http.MethodGet,
 		path:       "/v1/task/" + task + "/executions/" + exec,
 		idempotent: true,
-	}, &out)
+	}, &out, opts)
 	if err == nil && !strings.EqualFold(out.ID, exec) {
 		err = fmt.Errorf("%w: asked for execution %s, got %q", ErrBadResponse, exec, c.redact(out.ID))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get execution %s: %w", exec, err)
 	}
-	c.redactExecution(&out)
 	return &out, nil
 }
 
 // ListExecutions fetches one page of a task's executions, newest first,
 // filtered by opts. Zero options take the API's defaults.
-func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOptions) (*ExecutionPage, error) {
+func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOptions, callOpts ...CallOption) (*ExecutionPage, error) {
 	task, err := c.checkID("task", taskID)
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
@@ -77,40 +76,20 @@ func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOpt
 		path:       "/v1/task/" + task + "/executions",
 		query:      q,
 		idempotent: true,
-	}, &out)
+	}, &out, callOpts)
 	if err != nil {
 		return nil, fmt.Errorf("list executions of task %s: %w", task, err)
 	}
-	for i := range out.Results {
-		c.redactExecution(&out.Results[i])
-	}
 	return &out, nil
-}
-
-// minEchoedKeyLen is the shortest key that redactExecution blanks out of an
-// execution's text. Real keys are far longer; a shorter one (a test's "k")
-// would match ordinary words and garble the data.
-const minEchoedKeyLen = 8
-
-// redactExecution blanks out the API key in the text an execution brings
-// from the server, should a task or the API echo it: callers put
-// errorMessage in errors and logs, and output in reports.
-func (c *Client) redactExecution(e *Execution) {
-	if len(c.apiKey) < minEchoedKeyLen {
-		return
-	}
-	for _, p := range []**string{&e.Output, &e.ErrorMessage} {
-		if *p != nil {
-			s := c.redact(**p)
-			*p = &s
-		}
-	}
 }
 
 var versionPattern = regexp.MustCompile(`^(draft|latest|\d+)$`)
 
 // RunTask starts a task. With req.Async set it returns as soon as the run is
-// queued, and ExecutionResultID is the execution to wait for.
+// queued, and ExecutionResultID is the execution to wait for. The API does
+// not always send it (its own example of an async answer has none): then it
+// is empty, and the execution must be found in the task's list
+// (poller.Poller.Start does that).
 //
 // A synchronous run (Async false) must end within the per-attempt timeout
 // (WithRequestTimeout, 15 s by default); for longer tasks start it with Async
@@ -120,7 +99,7 @@ var versionPattern = regexp.MustCompile(`^(draft|latest|\d+)$`)
 // started: a refused connection, a 429, or a response that says
 // x-should-retry: true. A 5xx or a dropped connection is returned at once,
 // since a retry might start the task twice.
-func (c *Client) RunTask(ctx context.Context, req RunTaskRequest) (*RunTaskResult, error) {
+func (c *Client) RunTask(ctx context.Context, req RunTaskRequest, opts ...CallOption) (*RunTaskResult, error) {
 	task, err := c.checkID("task", req.TaskID)
 	if err != nil {
 		return nil, fmt.Errorf("run task: %w", err)
@@ -144,10 +123,10 @@ func (c *Client) RunTask(ctx context.Context, req RunTaskRequest) (*RunTaskResul
 		return nil, fmt.Errorf("run task %s: encode request: %w", task, err)
 	}
 	var out RunTaskResult
-	err = c.do(ctx, call{method: http.MethodPost, path: "/v1/task/run", body: body}, &out)
-	if err == nil && req.Async {
-		if _, perr := uuid.Parse(out.ExecutionResultID); perr != nil || len(out.ExecutionResultID) != 36 {
-			err = fmt.Errorf("%w: async run returned executionResultId %q, want a UUID", ErrBadResponse, c.redact(out.ExecutionResultID))
+	err = c.do(ctx, call{method: http.MethodPost, path: "/v1/task/run", body: body}, &out, opts)
+	if id := out.ExecutionResultID; err == nil && id != "" {
+		if _, perr := uuid.Parse(id); perr != nil || len(id) != 36 {
+			err = fmt.Errorf("%w: run returned executionResultId %q, want a UUID", ErrBadResponse, c.redact(id))
 		}
 	}
 	if err != nil {

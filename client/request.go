@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/cenkalti/backoff/v4"
 )
 
 // call is one API operation: what do sends, and whether sending it twice is
@@ -27,45 +29,62 @@ type call struct {
 	idempotent bool
 }
 
-// do sends c, retrying transient failures, and decodes the response's data
-// member into out. Errors are *APIError, or wrap ErrTransport,
-// ErrBadResponse, ErrBodyTooLarge or the context's error.
-func (c *Client) do(ctx context.Context, cl call, out any) error {
-	for retry := 0; ; retry++ {
+// do sends cl, retrying transient failures unless opts ask for a single
+// attempt, and decodes the response's data member into out. Errors are
+// *APIError, or wrap ErrTransport, ErrBadResponse, ErrBodyTooLarge or the
+// context's error; their text never holds the API key.
+//
+// backoff.Retry runs the attempts on sdkBackOff, the official SDKs'
+// schedule; an error that must not be retried ends it as
+// backoff.Permanent.
+func (c *Client) do(ctx context.Context, cl call, out any, opts []CallOption) error {
+	cfg := newCallConfig(opts)
+	var resp Response
+	maxRetries := c.maxRetries
+	if cfg.single {
+		maxRetries = 0
+	}
+	sched := &sdkBackOff{rnd: c.random}
+	var lastErr error
+	exhausted := false // the last attempt failed in a way worth retrying
+	op := func() error {
+		resp.Attempts++
 		start := time.Now()
-		err := c.attempt(ctx, cl, out)
+		err := c.attempt(ctx, cl, out, &resp)
 		if err == nil {
-			c.logger.LogAttrs(ctx, debug, "anchor API call", attrMethod(cl.method), attrPath(cl.path), attrAttempt(retry+1), attrTook(time.Since(start)))
+			c.logger.LogAttrs(ctx, debug, "anchor API call", attrMethod(cl.method), attrPath(cl.path), attrAttempt(resp.Attempts), attrTook(time.Since(start)))
 			return nil
 		}
-		if ctx.Err() != nil {
-			return err
+		lastErr, exhausted = err, false
+		if ctx.Err() != nil || !c.retryable(cl, err) {
+			return backoff.Permanent(err)
 		}
-		if !c.retryable(cl, err) {
-			return err
-		}
-		if retry >= c.maxRetries {
-			if retry == 0 {
-				return err
-			}
-			return fmt.Errorf("gave up after %d attempts: %w", retry+1, err)
-		}
-		wait, ok := RetryAfterOf(err)
-		if ok && wait > maxServerWait {
+		if wait, ok := RetryAfterOf(err); ok && wait > maxServerWait {
 			// The official SDKs would retry sooner on their own backoff;
 			// that undercuts the server. Hand the wait to the caller, who
 			// can read it with RetryAfterOf.
-			return err
+			return backoff.Permanent(err)
 		}
-		delay := RetryDelay(retry, wait, ok, c.random())
-		if t := traceFrom(ctx); t != nil && t.Retry != nil {
-			t.Retry(err, delay)
-		}
-		c.logger.LogAttrs(ctx, debug, "anchor API call failed, retrying", attrMethod(cl.method), attrPath(cl.path), attrAttempt(retry+1), attrErr(err), attrDelay(delay))
-		if serr := sleep(ctx, delay); serr != nil {
-			return fmt.Errorf("%w (while waiting to retry after: %v)", serr, err)
-		}
+		sched.last, exhausted = err, true
+		return err
 	}
+	notify := func(err error, delay time.Duration) {
+		c.logger.LogAttrs(ctx, debug, "anchor API call failed, retrying", attrMethod(cl.method), attrPath(cl.path), attrAttempt(resp.Attempts), attrErr(c.redactErr(err)), attrDelay(delay))
+	}
+	b := backoff.WithContext(backoff.WithMaxRetries(sched, uint64(maxRetries)), ctx)
+	err := backoff.RetryNotify(op, b, notify)
+	switch {
+	case err == nil:
+	case err != lastErr:
+		// The context ended while waiting to retry.
+		err = fmt.Errorf("%w (while waiting to retry after: %w)", err, lastErr)
+	case exhausted && resp.Attempts > 1:
+		err = fmt.Errorf("gave up after %d attempts: %w", resp.Attempts, err)
+	}
+	if cfg.resp != nil {
+		*cfg.resp = resp
+	}
+	return c.redactErr(err)
 }
 
 // retryable applies the SDKs' retry rules, narrowed for calls that are not
@@ -79,7 +98,7 @@ func (c *Client) retryable(cl call, err error) bool {
 		if !cl.idempotent {
 			return apiErr.StatusCode == http.StatusTooManyRequests
 		}
-		return apiErr.Temporary()
+		return apiErr.temporary()
 	}
 	if !cl.idempotent {
 		var opErr *net.OpError
@@ -88,21 +107,10 @@ func (c *Client) retryable(cl call, err error) bool {
 	return errors.Is(err, ErrTransport) || errors.Is(err, ErrBadResponse)
 }
 
-// sleep waits for d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // attempt sends one request under its own timeout and reads the whole body
 // through the size cap.
-func (c *Client) attempt(ctx context.Context, cl call, out any) error {
+func (c *Client) attempt(ctx context.Context, cl call, out any, resp *Response) error {
+	*resp = Response{Attempts: resp.Attempts}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -125,20 +133,33 @@ func (c *Client) attempt(ctx context.Context, cl call, out any) error {
 		req.Header.Set("Content-Type", "application/json")
 	}
 
-	resp, err := c.hc.Do(req)
+	hr, err := c.hc.Do(req)
 	if err != nil {
 		return c.transportError(ctx, actx, err)
 	}
-	defer resp.Body.Close()
-	data, err := c.readBody(resp)
+	defer hr.Body.Close()
+	now := time.Now()
+	*resp = Response{
+		Attempts:   resp.Attempts,
+		StatusCode: hr.StatusCode,
+		Received:   now,
+		RateLimit:  parseRateLimit(hr.Header),
+	}
+	if d, err := http.ParseTime(hr.Header.Get("Date")); err == nil {
+		resp.Date = d
+	}
+	if d, ok := parseRetryAfter(hr.Header, now); ok {
+		resp.RetryAfter = d
+	}
+	data, err := c.readBody(hr)
 	if err != nil {
 		if errors.Is(err, ErrBodyTooLarge) {
 			return err
 		}
 		return c.transportError(ctx, actx, fmt.Errorf("read body: %w", err))
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return c.apiError(cl, resp, data)
+	if hr.StatusCode < 200 || hr.StatusCode > 299 {
+		return c.apiError(cl, hr, data, resp.RetryAfter)
 	}
 	if err := decodeData(data, out); err != nil {
 		return fmt.Errorf("%w: %v; body starts %s", ErrBadResponse, err, c.snippet(data))
@@ -159,6 +180,9 @@ func (c *Client) transportError(ctx, actx context.Context, err error) error {
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err // its URL repeats what the caller already says
 	}
+	if c.base.Scheme == "https" && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return fmt.Errorf("%w: %w: the server at %s answers plain http, not https: check the base URL", ErrTransport, err, c.base.Host)
+	}
 	return fmt.Errorf("%w: %w", ErrTransport, err)
 }
 
@@ -178,15 +202,13 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 
 // apiError turns a non-2xx response into an *APIError, the one place where
 // that happens.
-func (c *Client) apiError(cl call, resp *http.Response, data []byte) *APIError {
+func (c *Client) apiError(cl call, resp *http.Response, data []byte, retryAfter time.Duration) *APIError {
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
 		Method:      cl.method,
 		Path:        cl.path,
 		ShouldRetry: parseShouldRetry(resp.Header),
-	}
-	if d, ok := ParseRetryAfter(resp.Header, time.Now()); ok {
-		e.RetryAfter = d
+		RetryAfter:  retryAfter,
 	}
 	var body struct {
 		Error *struct {
@@ -251,4 +273,30 @@ func (c *Client) redact(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, c.apiKey, "[REDACTED]")
+}
+
+// redactedError is an error whose text has the API key blanked out; it
+// unwraps to the error it stands for, so errors.Is and errors.As still see
+// the whole chain.
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactErr returns err, or when its text holds the API key (a transport
+// error can quote bytes a hostile server sent, such as a malformed status
+// line echoing the request's headers), an error that reads the same with
+// the key blanked out.
+func (c *Client) redactErr(err error) error {
+	if err == nil || c.apiKey == "" {
+		return err
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, c.apiKey) {
+		return err
+	}
+	return &redactedError{err: err, msg: c.redact(msg)}
 }

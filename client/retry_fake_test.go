@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -310,32 +311,92 @@ func TestEndpointsAgainstFake(t *testing.T) {
 	})
 }
 
-// TestTraceRetry checks that a Trace hears of each retry before the sleep,
-// with the error and the delay.
-func TestTraceRetry(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		s := anchortest.NewInMemoryServer()
-		defer s.Close()
-		exec := s.AddExecution(taskID, anchortest.Script{
-			Steps:  []anchortest.Step{{Status: client.StatusRunning}},
-			Faults: []anchortest.Fault{{ToRequest: 2, Status: 429, Header: http.Header{"Retry-After": {"3"}}}},
+// TestCallOptions checks that SingleAttempt sends one request whatever the
+// client's retries, and that CaptureResponse reports what the last answer
+// said besides its data.
+func TestCallOptions(t *testing.T) {
+	rateHeaders := http.Header{
+		"Retry-After":      {"3"},
+		"RateLimit":        {`"5-in-1min"; r=0; t=58`},
+		"RateLimit-Policy": {`"5-in-1min"; q=5; w=60`},
+	}
+	tests := []struct {
+		name         string
+		opts         func(*client.Response) []client.CallOption
+		wantErr      bool
+		wantRequests int
+		want         client.Response // Received and Date are checked apart
+	}{
+		{
+			name: "single attempt",
+			opts: func(r *client.Response) []client.CallOption {
+				return []client.CallOption{client.SingleAttempt(), client.CaptureResponse(r)}
+			},
+			wantErr:      true,
+			wantRequests: 1,
+			want: client.Response{Attempts: 1, StatusCode: 429, RetryAfter: 3 * time.Second,
+				RateLimit: client.RateLimit{Known: true, Remaining: 0, Reset: 58 * time.Second, Quota: 5, Window: time.Minute}},
+		},
+		{
+			name:         "retries, then success",
+			opts:         func(r *client.Response) []client.CallOption { return []client.CallOption{client.CaptureResponse(r)} },
+			wantRequests: 3,
+			want:         client.Response{Attempts: 3, StatusCode: 200},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := anchortest.NewInMemoryServer()
+				defer s.Close()
+				exec := s.AddExecution(taskID, anchortest.Script{
+					Steps:  []anchortest.Step{{Status: client.StatusRunning}},
+					Faults: []anchortest.Fault{{ToRequest: 2, Status: 429, Header: rateHeaders}},
+				})
+				var resp client.Response
+				start := time.Now()
+				_, err := s.Client().GetExecution(context.Background(), taskID, exec, tt.opts(&resp)...)
+				if (err != nil) != tt.wantErr {
+					t.Fatalf("got error %v, want error: %v", err, tt.wantErr)
+				}
+				if got := len(s.RequestsFor(exec)); got != tt.wantRequests {
+					t.Errorf("server saw %d requests, want %d", got, tt.wantRequests)
+				}
+				if resp.Received.IsZero() || resp.Date.IsZero() || resp.Date.Sub(start) > time.Minute {
+					t.Errorf("Received %v, Date %v: want both set, near %v", resp.Received, resp.Date, start)
+				}
+				resp.Received, resp.Date = time.Time{}, time.Time{}
+				if resp != tt.want {
+					t.Errorf("captured %+v, want %+v", resp, tt.want)
+				}
+			})
 		})
-		type heard struct {
-			at    time.Duration
-			delay time.Duration
-			rate  bool
-		}
-		var got []heard
-		start := time.Now()
-		ctx := client.WithTrace(context.Background(), &client.Trace{Retry: func(err error, d time.Duration) {
-			got = append(got, heard{time.Since(start), d, errors.Is(err, client.ErrRateLimited)})
-		}})
-		if _, err := s.Client().GetExecution(ctx, taskID, exec); err != nil {
-			t.Fatal(err)
-		}
-		want := []heard{{0, 3 * time.Second, true}, {3 * time.Second, 3 * time.Second, true}}
-		if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
-			t.Errorf("trace heard %v, want %v", got, want)
-		}
-	})
+	}
+}
+
+// TestNoResponseCaptured checks that a call whose request cannot be sent, or
+// gets no answer, leaves a Response that says so.
+func TestNoResponseCaptured(t *testing.T) {
+	c, err := client.New("test-key", client.WithBaseURL("http://127.0.0.1:1"), client.WithHTTPClient(&http.Client{Transport: refuseAll{}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp client.Response
+	if _, err := c.GetExecution(context.Background(), "not-a-uuid", taskID, client.CaptureResponse(&resp)); !errors.Is(err, client.ErrInvalidID) {
+		t.Fatalf("got %v, want ErrInvalidID", err)
+	}
+	if resp != (client.Response{}) {
+		t.Errorf("after a bad ID: captured %+v, want the zero Response", resp)
+	}
+	_, err = c.GetExecution(context.Background(), taskID, taskID, client.SingleAttempt(), client.CaptureResponse(&resp))
+	if !errors.Is(err, client.ErrTransport) || resp != (client.Response{Attempts: 1}) {
+		t.Errorf("refused: got %v and %+v; want ErrTransport and one attempt with no answer", err, resp)
+	}
+}
+
+// refuseAll is a transport that fails every request as a refused dial would.
+type refuseAll struct{}
+
+func (refuseAll) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 }

@@ -26,8 +26,8 @@ func TestBackoffDelay(t *testing.T) {
 		{0, 2, 375 * time.Millisecond},
 	}
 	for _, tt := range tests {
-		if got := BackoffDelay(tt.retry, tt.rnd); got != tt.want {
-			t.Errorf("BackoffDelay(%d, %v) = %v, want %v", tt.retry, tt.rnd, got, tt.want)
+		if got := backoffDelay(tt.retry, tt.rnd); got != tt.want {
+			t.Errorf("backoffDelay(%d, %v) = %v, want %v", tt.retry, tt.rnd, got, tt.want)
 		}
 	}
 }
@@ -63,9 +63,9 @@ func TestParseRetryAfter(t *testing.T) {
 			for k, v := range tt.header {
 				h.Set(k, v)
 			}
-			got, ok := ParseRetryAfter(h, now)
+			got, ok := parseRetryAfter(h, now)
 			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("ParseRetryAfter(%v) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.wantOK)
+				t.Errorf("parseRetryAfter(%v) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.wantOK)
 			}
 		})
 	}
@@ -87,8 +87,8 @@ func TestRetryDelay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := RetryDelay(tt.retry, tt.wait, tt.has, 0); got != tt.want {
-				t.Errorf("RetryDelay(%d, %v, %v) = %v, want %v", tt.retry, tt.wait, tt.has, got, tt.want)
+			if got := retryDelay(tt.retry, tt.wait, tt.has, 0); got != tt.want {
+				t.Errorf("retryDelay(%d, %v, %v) = %v, want %v", tt.retry, tt.wait, tt.has, got, tt.want)
 			}
 		})
 	}
@@ -122,14 +122,14 @@ func FuzzParseRetryAfter(f *testing.F) {
 		h := http.Header{}
 		h.Set("retry-after-ms", ms)
 		h.Set("Retry-After", after)
-		d, ok := ParseRetryAfter(h, now)
+		d, ok := parseRetryAfter(h, now)
 		if d < 0 {
-			t.Fatalf("ParseRetryAfter(%q, %q) = %v, want a non-negative wait", ms, after, d)
+			t.Fatalf("parseRetryAfter(%q, %q) = %v, want a non-negative wait", ms, after, d)
 		}
 		if !ok && d != 0 {
-			t.Fatalf("ParseRetryAfter(%q, %q) = %v, false; want 0 when not ok", ms, after, d)
+			t.Fatalf("parseRetryAfter(%q, %q) = %v, false; want 0 when not ok", ms, after, d)
 		}
-		if got := RetryDelay(0, d, ok, 0.5); got < 0 || got > maxServerWait {
+		if got := retryDelay(0, d, ok, 0.5); got < 0 || got > maxServerWait {
 			t.Fatalf("RetryDelay from %v = %v, want within [0, %v]", d, got, maxServerWait)
 		}
 	})

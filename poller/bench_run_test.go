@@ -56,7 +56,7 @@ type benchVia int
 
 const (
 	// viaHTTP polls through s.Client(): real HTTP/1.1 over in-memory
-	// connections, with at most client.DefaultConcurrency requests in
+	// connections, with at most poller.DefaultConcurrency requests in
 	// flight across all waits, as one shared *client.Client would have.
 	viaHTTP benchVia = iota
 	// viaState reads the fake's state directly (Server.Execution), with
@@ -93,7 +93,7 @@ func runStrategy(t *testing.T, st benchStrategy, execs []benchExec, via benchVia
 	var requests func() int
 	switch via {
 	case viaHTTP:
-		g = &limitGetter{g: s.Client(), sem: make(chan struct{}, client.DefaultConcurrency)}
+		g = &limitGetter{g: s.Client(), sem: make(chan struct{}, poller.DefaultConcurrency)}
 		requests = func() int { return s.Stats().Requests }
 	default:
 		sg := &stateGetter{s: s}
@@ -209,7 +209,7 @@ type stateGetter struct {
 	calls atomic.Int64
 }
 
-func (g *stateGetter) GetExecution(_ context.Context, _, execID string) (*client.Execution, error) {
+func (g *stateGetter) GetExecution(_ context.Context, _, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	g.calls.Add(1)
 	e, ok := g.s.Execution(execID)
 	if !ok {
@@ -225,7 +225,7 @@ type limitGetter struct {
 	sem chan struct{}
 }
 
-func (l *limitGetter) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+func (l *limitGetter) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	select {
 	case l.sem <- struct{}{}:
 	case <-ctx.Done():

@@ -23,7 +23,7 @@ type countdownGetter struct {
 	running, success *client.Execution
 }
 
-func (g *countdownGetter) GetExecution(context.Context, string, string) (*client.Execution, error) {
+func (g *countdownGetter) GetExecution(context.Context, string, string, ...client.CallOption) (*client.Execution, error) {
 	if g.left.Add(-1) > 0 {
 		return g.running, nil
 	}
@@ -90,7 +90,7 @@ type hourGetter struct {
 	polls            atomic.Int64
 }
 
-func (g *hourGetter) GetExecution(ctx context.Context, _, execID string) (*client.Execution, error) {
+func (g *hourGetter) GetExecution(ctx context.Context, _, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	g.polls.Add(1)
 	if g.latency > 0 {
 		time.Sleep(g.latency)

@@ -26,10 +26,12 @@ type UnsuccessfulError struct {
 	ErrorMessage string        // the execution's errorMessage, "" when null
 	// Execution is the execution as last polled.
 	Execution *client.Execution
+
+	redact func(string) string // blanks the API key out of the text; nil for none
 }
 
-func newUnsuccessful(ref Ref, exec *client.Execution) *UnsuccessfulError {
-	e := &UnsuccessfulError{TaskID: ref.TaskID, ExecutionID: ref.ExecutionID, Status: exec.Status, Execution: exec}
+func newUnsuccessful(ref Ref, exec *client.Execution, redact func(string) string) *UnsuccessfulError {
+	e := &UnsuccessfulError{TaskID: ref.TaskID, ExecutionID: ref.ExecutionID, Status: exec.Status, Execution: exec, redact: redact}
 	if exec.ErrorMessage != nil {
 		e.ErrorMessage = *exec.ErrorMessage
 	}
@@ -42,6 +44,9 @@ func (e *UnsuccessfulError) Error() string {
 	msg := fmt.Sprintf("execution %s ended %s", e.ExecutionID, e.Status)
 	if e.ErrorMessage != "" {
 		msg += ": " + e.ErrorMessage
+	}
+	if e.redact != nil {
+		msg = e.redact(msg)
 	}
 	return msg
 }

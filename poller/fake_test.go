@@ -49,7 +49,7 @@ func (f *fakeGetter) add(id string, steps ...step) {
 	f.scripts[id] = steps
 }
 
-func (f *fakeGetter) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+func (f *fakeGetter) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	at := time.Since(f.start)
 	f.mu.Lock()
 	f.calls[execID] = append(f.calls[execID], at)

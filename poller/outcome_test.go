@@ -206,7 +206,7 @@ func TestWaitOutcomes(t *testing.T) {
 // not do: the wait takes it as a garbled response.
 type nilGetter struct{}
 
-func (nilGetter) GetExecution(context.Context, string, string) (*client.Execution, error) {
+func (nilGetter) GetExecution(context.Context, string, string, ...client.CallOption) (*client.Execution, error) {
 	return nil, nil
 }
 
@@ -216,7 +216,7 @@ type countingGetter struct {
 	n  int
 }
 
-func (c *countingGetter) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+func (c *countingGetter) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	c.mu.Lock()
 	c.n++
 	c.mu.Unlock()
@@ -411,7 +411,7 @@ func TestHugeRetryAfterIsBounded(t *testing.T) {
 // panicGetter panics on its first call and then reports success.
 type panicGetter struct{ calls atomic.Int32 }
 
-func (g *panicGetter) GetExecution(context.Context, string, string) (*client.Execution, error) {
+func (g *panicGetter) GetExecution(context.Context, string, string, ...client.CallOption) (*client.Execution, error) {
 	if g.calls.Add(1) == 1 {
 		panic("getter bug")
 	}

@@ -25,7 +25,7 @@ import (
 // return promptly once its context ends: a wait whose context has ended
 // returns only when its request in flight has.
 type Getter interface {
-	GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error)
+	GetExecution(ctx context.Context, taskID, execID string, opts ...client.CallOption) (*client.Execution, error)
 }
 
 // Poller waits for executions to finish by polling a Getter. Create one with
@@ -36,6 +36,7 @@ type Getter interface {
 // with a Retry-After pauses them the same way.
 type Poller struct {
 	getter  Getter
+	redact  func(string) string // from the Getter's Redact method; nil when it has none
 	cfg     config
 	sem     *semaphore.Weighted
 	limiter *rate.Limiter // nil: no rate limit
@@ -69,6 +70,9 @@ func New(g Getter, opts ...Option) (*Poller, error) {
 		return nil, fmt.Errorf("poller: %w", err)
 	}
 	p := &Poller{getter: g, cfg: cfg, sem: semaphore.NewWeighted(int64(cfg.concurrency))}
+	if r, ok := g.(interface{ Redact(string) string }); ok {
+		p.redact = r.Redact
+	}
 	if cfg.rate > 0 {
 		p.limiter = rate.NewLimiter(rate.Limit(cfg.rate), 1)
 	}
@@ -79,7 +83,7 @@ func New(g Getter, opts ...Option) (*Poller, error) {
 func (p *Poller) Policy() Policy { return p.cfg.policy }
 
 // Concurrency returns p's bound on requests in flight, so a caller can size
-// its HTTP transport to match (see client.WithConcurrency).
+// its HTTP transport to match.
 func (p *Poller) Concurrency() int { return p.cfg.concurrency }
 
 // Wait polls execution execID of task taskID until it reaches a terminal
@@ -118,14 +122,6 @@ func (p *Poller) random() float64 {
 
 // maxPause bounds one pause of all waits.
 const maxPause = 24 * time.Hour
-
-// clientRetry is the client.Trace hook of every wait: a 429 that the client
-// is about to retry after delay pauses all of p's waits for that long.
-func (p *Poller) clientRetry(err error, delay time.Duration) {
-	if errors.Is(err, client.ErrRateLimited) {
-		p.pauseAll(time.Now().Add(min(delay, p.cfg.transientLimit)))
-	}
-}
 
 // pauseAll makes every wait of p hold its next request until t.
 func (p *Poller) pauseAll(t time.Time) {

@@ -17,7 +17,7 @@ type blockingGetter struct {
 	calls   atomic.Int64
 }
 
-func (g *blockingGetter) GetExecution(ctx context.Context, _, execID string) (*client.Execution, error) {
+func (g *blockingGetter) GetExecution(ctx context.Context, _, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	g.calls.Add(1)
 	select {
 	case <-g.release:

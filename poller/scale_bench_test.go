@@ -102,7 +102,8 @@ func runScale(b *testing.B, concurrency int) scaleResult {
 
 	s := anchortest.NewServer()
 	defer s.Close()
-	transport := client.NewTransport(concurrency)
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = concurrency
 	defer transport.CloseIdleConnections()
 	c, err := client.New(s.APIKey(), client.WithBaseURL(s.URL), client.WithHTTPClient(&http.Client{Transport: transport}))
 	if err != nil {

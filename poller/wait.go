@@ -42,9 +42,6 @@ func (w *waiter) run(ctx context.Context) (*client.Execution, error) {
 	w.start = time.Now()
 	w.deadline, _ = ctx.Deadline()
 	w.bo = w.p.cfg.policy.backoff()
-	// A client that retries a 429 within one call tells us before it
-	// sleeps, so every other wait holds back at once, not when the call ends.
-	ctx = client.WithTrace(ctx, &client.Trace{Retry: w.p.clientRetry})
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -78,7 +75,7 @@ func (w *waiter) run(ctx context.Context) (*client.Execution, error) {
 				if w.status == client.StatusSuccess {
 					return w.end(ctx, nil)
 				}
-				return w.end(ctx, newUnsuccessful(w.ref, exec))
+				return w.end(ctx, newUnsuccessful(w.ref, exec, w.p.redact))
 			}
 			if ctx.Err() != nil {
 				w.report(ctx, Update{Kind: kind, Time: now, Previous: prev, NextDelay: -1})

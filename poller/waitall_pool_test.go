@@ -39,7 +39,7 @@ type callerGetter struct {
 	callers map[uint64]int
 }
 
-func (g *callerGetter) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+func (g *callerGetter) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	id := goroutineID()
 	g.mu.Lock()
 	g.callers[id]++

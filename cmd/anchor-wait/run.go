@@ -173,7 +173,6 @@ func (w *waiter) openJUnit() error {
 func newClient(key, baseURL string, o *options) (*client.Client, error) {
 	c, err := client.New(key,
 		client.WithBaseURL(baseURL),
-		client.WithConcurrency(o.concurrency),
 		client.WithUserAgent("anchor-wait/"+toolVersion()))
 	if err != nil {
 		return nil, usagef("%s", oneLine(err.Error()))

@@ -14,7 +14,7 @@ import (
 
 // starter starts one run of a task. *client.Client is one.
 type starter interface {
-	RunTask(ctx context.Context, req client.RunTaskRequest) (*client.RunTaskResult, error)
+	RunTask(ctx context.Context, req client.RunTaskRequest, opts ...client.CallOption) (*client.RunTaskResult, error)
 }
 
 // startRuns starts the task o.count times, async, with up to o.concurrency
@@ -49,6 +49,11 @@ func startRuns(ctx context.Context, s starter, o *options, taskID string, stderr
 			res, err := s.RunTask(ctx, client.RunTaskRequest{TaskID: taskID, Version: o.taskVersion, Async: true, Inputs: o.inputs})
 			if err != nil {
 				errs[i] = err
+				once.Do(func() { close(failed) })
+				return
+			}
+			if res.ExecutionResultID == "" {
+				errs[i] = fmt.Errorf("%w: the API started the task but sent no executionResultId", client.ErrBadResponse)
 				once.Do(func() { close(failed) })
 				return
 			}

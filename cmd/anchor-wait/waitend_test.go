@@ -23,7 +23,7 @@ import (
 // getterFunc is a poller.Getter made of a function.
 type getterFunc func(ctx context.Context, taskID, execID string) (*client.Execution, error)
 
-func (f getterFunc) GetExecution(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+func (f getterFunc) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {
 	return f(ctx, taskID, execID)
 }
 
@@ -127,7 +127,7 @@ type fakeStarter struct {
 	calls, inFlight, most int
 }
 
-func (s *fakeStarter) RunTask(ctx context.Context, req client.RunTaskRequest) (*client.RunTaskResult, error) {
+func (s *fakeStarter) RunTask(ctx context.Context, req client.RunTaskRequest, _ ...client.CallOption) (*client.RunTaskResult, error) {
 	s.mu.Lock()
 	s.calls++
 	n := s.calls

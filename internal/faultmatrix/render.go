@@ -62,8 +62,8 @@ func Document(cases []Case) []byte {
 	p := poller.DefaultPolicy()
 	w("| setting | default |\n|---|---|\n")
 	w("| per-request timeout (`client.WithRequestTimeout`) | %v |\n", client.DefaultRequestTimeout)
-	w("| retries within one call (`client.WithMaxRetries`) | %d, after %v then %v, less up to 25 %% jitter, or after the server's `retry-after-ms` / `Retry-After` when it asks for at most 60s |\n",
-		client.DefaultMaxRetries, client.BackoffDelay(0, 0), client.BackoffDelay(1, 0))
+	w("| retries within one call (`client.WithMaxRetries`) | %d, after 500ms then 1s, less up to 25 %% jitter, or after the server's `retry-after-ms` / `Retry-After` when it asks for at most 60s |\n",
+		client.DefaultMaxRetries)
 	w("| cap on a response body (`client.WithMaxBodySize`) | %d MiB |\n", client.DefaultMaxBodySize>>20)
 	w("| poll schedule (`poller.WithPolicy`) | first poll at once, then %v, x%v, capped at %v, ±%.0f %% |\n",
 		p.InitialInterval, p.Multiplier, p.MaxInterval, p.Jitter*100)
