@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 )
@@ -133,4 +134,21 @@ func RetryAfterOf(err error) (time.Duration, bool) {
 		return apiErr.RetryAfter, true
 	}
 	return 0, false
+}
+
+// Unsent reports whether err shows that a call had no effect on the
+// server, so that repeating it is safe even for a call that is not
+// idempotent, such as RunTask: the connection was refused before anything
+// was sent, the server answered 429, or it said x-should-retry: true (and
+// not when it said x-should-retry: false).
+func Unsent(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		if apiErr.ShouldRetry != nil {
+			return *apiErr.ShouldRetry
+		}
+		return apiErr.StatusCode == http.StatusTooManyRequests
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }

@@ -135,19 +135,12 @@ func (c *Client) RunTask(ctx context.Context, req RunTaskRequest, opts ...CallOp
 	return &out, nil
 }
 
-// checkID accepts only the canonical 36-character UUID form, so no other
-// text can reach a request path, and returns it in lower case.
+// checkID is ParseID with the API key blanked out of the error, before the
+// ID is cut short in it, should a caller pass the key where an ID belongs.
 func (c *Client) checkID(kind, id string) (string, error) {
-	u, err := uuid.Parse(id)
-	if err != nil || len(id) != 36 {
-		shown := c.redact(id)
-		if len(shown) > 48 {
-			shown = shown[:48] + "..."
-		}
-		return "", fmt.Errorf("%w: %s ID %q is not a UUID: want 36 characters such as 3c90c3cc-0d44-4b50-8888-8dd25736052a", ErrInvalidID, kind, shown)
+	canon, err := ParseID(kind, id)
+	if err != nil {
+		return "", invalidID(kind, c.redact(id))
 	}
-	if lower := strings.ToLower(id); lower == id { // no copy when already lower case
-		return id, nil
-	}
-	return u.String(), nil
+	return canon, nil
 }

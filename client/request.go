@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -90,19 +89,12 @@ func (c *Client) do(ctx context.Context, cl call, out any, opts []CallOption) er
 // retryable applies the SDKs' retry rules, narrowed for calls that are not
 // idempotent.
 func (c *Client) retryable(cl call, err error) bool {
+	if !cl.idempotent {
+		return Unsent(err)
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		if apiErr.ShouldRetry != nil {
-			return *apiErr.ShouldRetry
-		}
-		if !cl.idempotent {
-			return apiErr.StatusCode == http.StatusTooManyRequests
-		}
-		return apiErr.temporary()
-	}
-	if !cl.idempotent {
-		var opErr *net.OpError
-		return errors.As(err, &opErr) && opErr.Op == "dial"
+		return apiErr.temporary() // x-should-retry decides when present
 	}
 	return errors.Is(err, ErrTransport) || errors.Is(err, ErrBadResponse)
 }
