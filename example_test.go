@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/anchorwait/anchorwait"
@@ -16,19 +15,13 @@ import (
 // exampleTask is the ID of the task the examples wait on.
 const exampleTask = "3f1c0b1e-6a0d-4c6e-9a55-2f4f1b7d9c10"
 
-// startFake starts a fake Anchor API on loopback and points the environment
-// at it, as ANCHORBROWSER_API_KEY and ANCHORBROWSER_BASE_URL would point at
-// the real one.
-func startFake() *anchortest.Server {
-	fake := anchortest.NewServer()
-	os.Setenv("ANCHORBROWSER_API_KEY", fake.APIKey())
-	os.Setenv("ANCHORBROWSER_BASE_URL", fake.URL)
-	return fake
-}
+// exampleFake returns the fake Anchor API that ANCHORBROWSER_API_KEY and
+// ANCHORBROWSER_BASE_URL point at in these examples (TestMain sets them, as
+// a CI job would set them for the real API).
+func exampleFake() *anchortest.Server { return envFake }
 
 func ExampleWait() {
-	fake := startFake()
-	defer fake.Close()
+	fake := exampleFake()
 	execID := fake.AddExecution(exampleTask, anchortest.Succeed(0, 200*time.Millisecond, `{"title":"Example Domain"}`))
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -43,8 +36,7 @@ func ExampleWait() {
 }
 
 func ExampleWait_outcomes() {
-	fake := startFake()
-	defer fake.Close()
+	fake := exampleFake()
 	execID := fake.AddExecution(exampleTask, anchortest.Fail(0, 100*time.Millisecond, "login form not found"))
 
 	_, err := anchorwait.Wait(context.Background(), exampleTask, execID)
@@ -63,8 +55,7 @@ func ExampleWait_outcomes() {
 }
 
 func ExampleWaitAll() {
-	fake := startFake()
-	defer fake.Close()
+	fake := exampleFake()
 	refs := []anchorwait.Ref{
 		{TaskID: exampleTask, ExecutionID: fake.AddExecution(exampleTask, anchortest.Succeed(0, 100*time.Millisecond, "ok"))},
 		{TaskID: exampleTask, ExecutionID: fake.AddExecution(exampleTask, anchortest.Fail(0, 0, "captcha wall"))},
@@ -84,8 +75,7 @@ func ExampleWaitAll() {
 }
 
 func ExampleWaitAll_options() {
-	fake := startFake()
-	defer fake.Close()
+	fake := exampleFake()
 	execID := fake.AddExecution(exampleTask, anchortest.Succeed(0, 300*time.Millisecond, "done"))
 
 	_, err := anchorwait.WaitAll(context.Background(), []anchorwait.Ref{{TaskID: exampleTask, ExecutionID: execID}},

@@ -3,9 +3,13 @@ package anchorwait_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -20,8 +24,24 @@ import (
 	"github.com/anchorwait/anchorwait/poller"
 )
 
+// envFake is the fake API on loopback that the environment points at for
+// the whole test binary: the functions of the root package build their
+// client from it once, on first use.
+var envFake *anchortest.Server
+
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	envFake = anchortest.NewServer()
+	os.Setenv(client.EnvAPIKey, envFake.APIKey())
+	os.Setenv(client.EnvBaseURL, envFake.URL)
+	code := m.Run()
+	envFake.Close()
+	if code == 0 {
+		if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 const task = "3f1c0b1e-6a0d-4c6e-9a55-2f4f1b7d9c10"
@@ -34,7 +54,7 @@ func newFake(t *testing.T, opts ...anchortest.Option) *anchortest.Server {
 	return s
 }
 
-func newPoller(t testing.TB, g poller.Getter, opts ...poller.Option) *poller.Poller {
+func newPoller(t testing.TB, g poller.API, opts ...poller.Option) *poller.Poller {
 	t.Helper()
 	p, err := poller.New(g, opts...)
 	if err != nil {
@@ -138,8 +158,8 @@ func TestEndToEndFailureDetails(t *testing.T) {
 		if !errors.As(err, &ue) {
 			t.Fatalf("Wait error = %v, want an *UnsuccessfulError", err)
 		}
-		if ue.Status != client.StatusFailure || ue.ErrorMessage != "captcha wall" || ue.ExecutionID != id || ue.TaskID != task {
-			t.Errorf("UnsuccessfulError = %+v, want failure, \"captcha wall\", %s/%s", ue, task, id)
+		if ue.Status != client.StatusFailure || ue.ErrorMessage != "captcha wall" || ue.Execution == nil || ue.Execution.ID != id {
+			t.Errorf("UnsuccessfulError = %+v, want failure, \"captcha wall\", execution %s", ue, id)
 		}
 	})
 }
@@ -292,8 +312,8 @@ func TestEndToEndFanOut(t *testing.T) {
 				t.Fatalf("result %d = %+v, want %s succeeded", i, r, refs[i].ExecutionID)
 			}
 			times := requestTimes(s, r.ExecutionID, start)
-			if len(times) != r.Polls {
-				t.Errorf("result %d counts %d polls, the fake saw %d", i, r.Polls, len(times))
+			if len(times) != r.Requests {
+				t.Errorf("result %d counts %d polls, the fake saw %d", i, r.Requests, len(times))
 			}
 			worstFirst = max(worstFirst, times[0])
 			last := times[len(times)-1]
@@ -313,15 +333,8 @@ func TestEndToEndFanOut(t *testing.T) {
 
 // The root functions, with the client from the environment.
 
-// useFake points the environment's client at a fake API on loopback.
-func useFake(t *testing.T) *anchortest.Server {
-	t.Helper()
-	s := anchortest.NewServer()
-	t.Cleanup(s.Close)
-	t.Setenv(client.EnvAPIKey, s.APIKey())
-	t.Setenv(client.EnvBaseURL, s.URL)
-	return s
-}
+// useFake returns the fake API the environment points at (see TestMain).
+func useFake(*testing.T) *anchortest.Server { return envFake }
 
 func TestWaitFromEnvironment(t *testing.T) {
 	s := useFake(t)
@@ -345,46 +358,24 @@ func TestWaitFromEnvironment(t *testing.T) {
 }
 
 func TestClientBuiltOnce(t *testing.T) {
-	useFake(t)
 	c1, err := anchorwait.Client()
 	if err != nil {
 		t.Fatal(err)
 	}
 	c2, err := anchorwait.Client()
-	if err != nil || c1 != c2 {
-		t.Errorf("Client() twice = %p, %p (%v); want the same client", c1, c2, err)
-	}
-	s2 := useFake(t) // another server: the environment changed
-	c3, err := anchorwait.Client()
-	if err != nil || c3 == c1 || c3.BaseURL() != s2.URL {
-		t.Errorf("after the environment changed, Client() = %p at %s (%v); want a new one at %s", c3, c3.BaseURL(), err, s2.URL)
+	if err != nil || c1 != c2 || c1.BaseURL() != envFake.URL {
+		t.Errorf("Client() twice = %p, %p (%v); want the same client, at %s", c1, c2, err, envFake.URL)
 	}
 }
 
-func TestEnvironmentErrors(t *testing.T) {
-	tests := []struct {
-		name, key, url string
-		want           string
-	}{
-		{"no key", "", "", client.EnvAPIKey},
-		{"insecure URL", "sk-secret-key-5678", "http://api.example.com", "insecure"},
+func TestNilContext(t *testing.T) {
+	//lint:ignore SA1012 a nil Context is what this test passes
+	if _, err := anchorwait.Wait(nil, task, "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e5f"); err == nil || !strings.Contains(err.Error(), "nil Context") {
+		t.Errorf("Wait(nil, ...) error = %v, want one saying the Context is nil", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(client.EnvAPIKey, tt.key)
-			t.Setenv(client.EnvBaseURL, tt.url)
-			_, err := anchorwait.Wait(t.Context(), task, "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e5f")
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Wait error = %v, want one mentioning %q", err, tt.want)
-			}
-			if tt.key != "" && strings.Contains(err.Error(), tt.key) {
-				t.Errorf("error %q shows the API key", err)
-			}
-			res, err := anchorwait.WaitAll(t.Context(), []anchorwait.Ref{{TaskID: task, ExecutionID: "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e5f"}})
-			if err == nil || res != nil {
-				t.Errorf("WaitAll = %v, %v; want no results and an error", res, err)
-			}
-		})
+	//lint:ignore SA1012 a nil Context is what this test passes
+	if res, err := anchorwait.WaitAll(nil, []anchorwait.Ref{{TaskID: task, ExecutionID: "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e5f"}}); err == nil || res != nil {
+		t.Errorf("WaitAll(nil, ...) = %v, %v; want no results and an error", res, err)
 	}
 }
 
@@ -399,7 +390,7 @@ func TestBadOptions(t *testing.T) {
 	if err == nil || res != nil || !strings.Contains(err.Error(), "concurrency -1") {
 		t.Errorf("WaitAll = %v, %v; want an error naming concurrency -1", res, err)
 	}
-	if n := len(s.Requests()); n != 0 {
+	if n := s.RequestCountFor(id); n != 0 {
 		t.Errorf("%d requests sent with bad options, want none", n)
 	}
 }
@@ -448,4 +439,118 @@ func BenchmarkEndToEnd10k(b *testing.B) {
 	b.ReportMetric(peakHeap/(1<<20), "peak-heap-MB")
 	b.ReportMetric(perExec, "B/waiting-exec")
 	b.ReportMetric(stackPerExec, "stack-B/waiting-exec")
+}
+
+// TestBudgetUnder503 checks the promise of the one budget against a server
+// that answers 503 to everything: with rate R for T seconds the server sees
+// at most R*T+1 requests, never more than the in-flight bound at once, and
+// the results count every one. Waits and starts share the budget.
+func TestBudgetUnder503(t *testing.T) {
+	const rate, concurrency, seconds, n = 2, 4, 10, 20
+	tests := []struct {
+		name   string
+		starts int
+	}{
+		{"waits", 0},
+		{"waits and starts", n},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := newFake(t, anchortest.WithFaults(anchortest.Fault{Status: http.StatusServiceUnavailable}))
+				refs := make([]anchorwait.Ref, n)
+				for i := range refs {
+					refs[i] = anchorwait.Ref{TaskID: task, ExecutionID: s.AddExecution(task, anchortest.Always(client.StatusRunning))}
+				}
+				p := newPoller(t, s.Client(), poller.WithRate(rate), poller.WithConcurrency(concurrency))
+				ctx, cancel := context.WithTimeout(t.Context(), seconds*time.Second)
+				defer cancel()
+				var startRequests atomic.Int64
+				var wg sync.WaitGroup
+				for range tt.starts {
+					wg.Go(func() {
+						st, err := p.Start(ctx, client.RunTaskRequest{TaskID: task})
+						switch {
+						case st.Requests == 0 && errors.Is(err, context.DeadlineExceeded):
+							// The budget had no room before the deadline.
+						case !errors.Is(err, poller.ErrMaybeStarted):
+							t.Errorf("Start error %v after %d requests, want a 503 that may have started the task", err, st.Requests)
+						}
+						startRequests.Add(int64(st.Requests))
+					})
+				}
+				res, _ := p.WaitAll(ctx, refs)
+				wg.Wait()
+				counted := int(startRequests.Load())
+				for _, r := range res {
+					counted += r.Requests
+				}
+				got := s.Stats()
+				if limit := rate*seconds + 1; got.Requests > limit {
+					t.Errorf("server saw %d requests in %ds at %d/s, want at most %d", got.Requests, seconds, rate, limit)
+				}
+				if got.Requests < rate*seconds-1 {
+					t.Errorf("server saw %d requests, want close to the %d the rate allows", got.Requests, rate*seconds)
+				}
+				if got.MaxInFlight > concurrency {
+					t.Errorf("%d requests in flight at once, want at most %d", got.MaxInFlight, concurrency)
+				}
+				// A request sent as the deadline fires may be cut before
+				// the server reads it: counted, not seen. No other request
+				// may be counted and not seen, and none seen but not counted.
+				if counted < got.Requests || counted > got.Requests+concurrency {
+					t.Errorf("results and starts count %d requests, the server saw %d: want all it saw, and at most %d cut in flight more", counted, got.Requests, concurrency)
+				}
+			})
+		})
+	}
+}
+
+// panicAPI panics on its second call.
+type panicAPI struct{ calls atomic.Int32 }
+
+func (a *panicAPI) GetExecution(_ context.Context, _, execID string, _ ...client.CallOption) (*client.Execution, error) {
+	if a.calls.Add(1) == 2 {
+		panic("boom in the API")
+	}
+	return &client.Execution{ID: execID, Status: client.StatusRunning}, nil
+}
+
+// TestAPIPanic checks that a panic of the API reaches the caller of Wait or
+// WaitAll on its own goroutine, after the other waits have stopped, with
+// no request slot and no goroutine left behind.
+func TestAPIPanic(t *testing.T) {
+	ids := []string{"9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e5f", "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e60", "9b2e4c1a-0c67-4d7e-8f43-5a1b2c3d4e61"}
+	for _, all := range []bool{false, true} {
+		t.Run(fmt.Sprintf("WaitAll=%v", all), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				api := &panicAPI{}
+				p := newPoller(t, api, poller.WithConcurrency(1))
+				got := func() (v any) {
+					defer func() { v = recover() }()
+					if all {
+						refs := make([]anchorwait.Ref, len(ids))
+						for i, id := range ids {
+							refs[i] = anchorwait.Ref{TaskID: task, ExecutionID: id}
+						}
+						_, _ = p.WaitAll(t.Context(), refs)
+					} else {
+						_, _ = p.Wait(t.Context(), task, ids[0])
+					}
+					return nil
+				}()
+				if got != "boom in the API" {
+					t.Fatalf("recovered %v, want the API's panic", got)
+				}
+				// The one slot is free again: a wait of the same Poller
+				// still polls.
+				api.calls.Store(10)
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				defer cancel()
+				if _, err := p.Wait(ctx, task, ids[0]); !errors.Is(err, context.DeadlineExceeded) || api.calls.Load() < 12 {
+					t.Errorf("after the panic: %v with %d calls; want polls until the deadline", err, api.calls.Load()-10)
+				}
+			})
+		})
+	}
 }

@@ -56,10 +56,10 @@ func BenchmarkWait(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			if bm.waitAll {
-				if _, err := p.WaitAll(context.Background(), []poller.Ref{{TaskID: "t1", ExecutionID: "e1"}}); err != nil {
+				if _, err := p.WaitAll(context.Background(), []poller.Ref{ref("e1")}); err != nil {
 					b.Fatal(err)
 				}
-			} else if _, err := p.Wait(context.Background(), "t1", "e1"); err != nil {
+			} else if _, err := p.Wait(context.Background(), testTask, uid("e1")); err != nil {
 				b.Fatal(err)
 			}
 			if bm.observed && updates != b.N+1 {

@@ -20,8 +20,6 @@ var ErrFailFast = errors.New("stopped early: another execution did not succeed")
 // UnsuccessfulError is the error of a wait whose execution reached a terminal
 // status other than success. It matches ErrUnsuccessful with errors.Is.
 type UnsuccessfulError struct {
-	TaskID       string
-	ExecutionID  string
 	Status       client.Status // failure, timeout or cancelled
 	ErrorMessage string        // the execution's errorMessage, "" when null
 	// Execution is the execution as last polled.
@@ -30,18 +28,19 @@ type UnsuccessfulError struct {
 	redact func(string) string // blanks the API key out of the text; nil for none
 }
 
-func newUnsuccessful(ref Ref, exec *client.Execution, redact func(string) string) *UnsuccessfulError {
-	e := &UnsuccessfulError{TaskID: ref.TaskID, ExecutionID: ref.ExecutionID, Status: exec.Status, Execution: exec, redact: redact}
+func newUnsuccessful(exec *client.Execution, redact func(string) string) *UnsuccessfulError {
+	e := &UnsuccessfulError{Status: exec.Status, Execution: exec, redact: redact}
 	if exec.ErrorMessage != nil {
 		e.ErrorMessage = *exec.ErrorMessage
 	}
 	return e
 }
 
-// Error returns "execution ID ended STATUS", followed by ": MESSAGE" when the
-// execution has an error message.
+// Error returns "execution ended STATUS", followed by ": MESSAGE" when the
+// execution has an error message, with the API key blanked out of both when
+// the Poller's API can do that (see API).
 func (e *UnsuccessfulError) Error() string {
-	msg := fmt.Sprintf("execution %s ended %s", e.ExecutionID, e.Status)
+	msg := fmt.Sprintf("execution ended %s", e.Status)
 	if e.ErrorMessage != "" {
 		msg += ": " + e.ErrorMessage
 	}

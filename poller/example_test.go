@@ -10,39 +10,34 @@ import (
 	"github.com/anchorwait/anchorwait/poller"
 )
 
-func ExamplePolicy_Interval() {
+// The schedule is one pure function: given what a wait knows, it says when
+// to poll next. The Poller calls it after every request; so can a test.
+func ExamplePolicy_NextPoll() {
 	p := poller.DefaultPolicy()
-	var intervals []time.Duration
+	start := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	var waits []time.Duration
 	for n := 1; n <= 11; n++ {
-		intervals = append(intervals, p.Interval(n))
+		// r = 0.5 is no jitter; r in [0, 1) spreads each delay by ±20 %.
+		waits = append(waits, p.NextPoll(poller.Moment{Now: start, Started: start, Requests: n}, 0.5).Wait)
 	}
-	fmt.Println(intervals)
-	// Each delay is then spread by ±20%: r=0 shortens it, r near 1 lengthens
-	// it. The intervals stop growing at 25s, so that no delay is above the
+	fmt.Println(waits)
+	// The delays stop growing at 25s, so that no jittered delay is above the
 	// max interval, 30s.
-	fmt.Println(p.IntervalCap(), p.MaxInterval)
-	fmt.Println(p.Delay(11, 0), p.Delay(11, 0.5), p.Delay(11, 0.999))
-	// Output:
-	// [1s 1.5s 2.25s 3.375s 5.0625s 7.59375s 11.390625s 17.0859375s 25s 25s 25s]
-	// 25s 30s
-	// 20s 25s 29.99s
-}
+	fmt.Println(p.NextPoll(poller.Moment{Now: start, Started: start, Requests: 20}, 0.999).Wait)
 
-func ExampleNextPoll() {
-	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	// With a deadline, the poll that would cross it moves to just before it.
 	deadline := start.Add(time.Minute) // the last poll may land at 59s
 	now := start.Add(50 * time.Second)
-
-	wait, ok := poller.NextPoll(now, 5*time.Second, 0, start, deadline)
-	fmt.Println(wait, ok) // lands before the last slot: as scheduled
-	wait, ok = poller.NextPoll(now, 30*time.Second, 0, start, deadline)
-	fmt.Println(wait, ok) // would cross the deadline: moved to 59s
-	wait, ok = poller.NextPoll(now, 5*time.Second, 20*time.Second, start, deadline)
-	fmt.Println(wait, ok) // the server's Retry-After forbids any poll before the deadline
+	m := poller.Moment{Now: now, Started: start, Deadline: deadline, Requests: 9}
+	fmt.Printf("%+v\n", p.NextPoll(m, 0.5))
+	// A server's Retry-After is never undercut, even if it leaves no poll.
+	m.RetryAfter = 20 * time.Second
+	fmt.Printf("%+v\n", p.NextPoll(m, 0.5))
 	// Output:
-	// 5s true
-	// 9s true
-	// 0s false
+	// [1s 1.5s 2.25s 3.375s 5.0625s 7.59375s 11.390625s 17.0859375s 25s 25s 25s]
+	// 29.99s
+	// {Wait:9s Final:true None:false}
+	// {Wait:0s Final:false None:true}
 }
 
 func ExamplePoller_WaitAll() {

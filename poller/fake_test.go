@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/anchorwait/anchorwait/client"
 )
 
@@ -19,7 +21,7 @@ type step struct {
 	err    error
 }
 
-// fakeGetter is a scripted poller.Getter for tests run in a synctest bubble:
+// fakeGetter is a scripted poller.API for tests run in a synctest bubble:
 // what a poll returns depends only on the execution's timeline and the fake
 // time at which the poll arrives. It records the time of every call.
 type fakeGetter struct {
@@ -42,11 +44,12 @@ func newFake(latency time.Duration) *fakeGetter {
 	}
 }
 
-// add scripts execution id; steps must be in time order.
-func (f *fakeGetter) add(id string, steps ...step) {
+// add scripts the execution named name (its ID is uid(name)); steps must be
+// in time order.
+func (f *fakeGetter) add(name string, steps ...step) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.scripts[id] = steps
+	f.scripts[uid(name)] = steps
 }
 
 func (f *fakeGetter) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {
@@ -94,11 +97,12 @@ func (f *fakeGetter) GetExecution(ctx context.Context, taskID, execID string, _ 
 	return e, nil
 }
 
-// callTimes returns the times of the calls made for id.
-func (f *fakeGetter) callTimes(id string) []time.Duration {
+// callTimes returns the times of the calls made for the execution named
+// name.
+func (f *fakeGetter) callTimes(name string) []time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]time.Duration(nil), f.calls[id]...)
+	return append([]time.Duration(nil), f.calls[uid(name)]...)
 }
 
 func (f *fakeGetter) totalCalls() int {
@@ -123,6 +127,15 @@ func apiError(code int, retryAfter time.Duration) *client.APIError {
 
 func notFound(id string) error {
 	return &client.APIError{StatusCode: http.StatusNotFound, Message: "execution " + id + " not found", Method: "GET", Path: "/v1/task/t/executions/" + id}
+}
+
+// testTask is the task of every execution the tests wait for.
+const testTask = "5b1f3f8e-2c4d-4e6a-9b7c-0d1e2f3a4b5c"
+
+// uid returns the execution ID that tests call name: a UUID, as the Poller
+// accepts no other, made from the name so a test reads by name.
+func uid(name string) string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(name)).String()
 }
 
 // half is a random source that always returns 0.5: no jitter at all.

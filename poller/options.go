@@ -105,9 +105,10 @@ func WithNotFoundGrace(d time.Duration) Option {
 	return func(c *config) { c.notFoundGrace = d }
 }
 
-// WithTransientLimit sets how long polls may keep failing with transient
-// errors (network, 429, 5xx, garbled body), in a row, before the wait ends
-// with the last of them (default 5 min). 0 means the first one ends it.
+// WithTransientLimit sets how long requests may keep failing with
+// transient errors (network, 429, 5xx, garbled body), in a row, before the
+// wait ends with the last of them (default 5 min). 0 means the first one
+// ends it. It also bounds any pause a server's Retry-After asks for.
 func WithTransientLimit(d time.Duration) Option {
 	return func(c *config) { c.transientLimit = d }
 }
@@ -128,13 +129,15 @@ func WithRate(perSecond float64) Option { return func(c *config) { c.rate = perS
 // waited to the end.
 func WithFailFast(on bool) Option { return func(c *config) { c.failFast = on } }
 
-// WithOnUpdate sets a function called at every poll, retry, status change and
-// at the end of each wait (see Update). It is called from the waiting
-// goroutines, so concurrently when several waits run (WaitAll); it must be
-// safe for that and return quickly, as the wait is held up meanwhile.
+// WithOnUpdate sets a function called after every request of a wait and at
+// its end (see Update). It is called from the goroutine that made the
+// request (a worker of WaitAll, the caller of Wait), so concurrently when
+// several run; it must be safe for that and return quickly, as that
+// goroutine polls nothing meanwhile.
 func WithOnUpdate(f func(Update)) Option { return func(c *config) { c.onUpdate = f } }
 
 // WithLogger sets a logger for status changes (Info), retries and unknown
-// statuses (Warn), each poll (Debug) and the end of each wait. nil, the
-// default, logs nothing.
+// statuses (Warn), each poll (Debug) and the end of each wait. Server text
+// in its records has the API key blanked out when the API can do that (see
+// API). nil, the default, logs nothing.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }

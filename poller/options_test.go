@@ -4,8 +4,10 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
 )
 
@@ -42,28 +44,43 @@ func TestNewValidates(t *testing.T) {
 	}
 }
 
-func TestNewNilGetter(t *testing.T) {
+func TestNewNilAPI(t *testing.T) {
 	if p, err := poller.New(nil); err == nil || p != nil {
 		t.Errorf("New(nil) = %v, %v; want an error", p, err)
 	}
 }
 
-func TestNewDefaults(t *testing.T) {
-	p, err := poller.New(newFake(0), nil, poller.WithRate(0))
-	if err != nil {
-		t.Fatalf("New: %v", err)
+// TestScheduleOptions checks that the schedule options reach the schedule:
+// the poll times follow the policy they set, and nil options are ignored.
+func TestScheduleOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []poller.Option
+		want []time.Duration
+	}{
+		{"defaults, no jitter", []poller.Option{nil, poller.WithRate(0), poller.WithJitter(0)},
+			[]time.Duration{0, secs(1), secs(2.5), secs(4.75), secs(8.125)}},
+		{"each field", []poller.Option{poller.WithInitialInterval(2 * time.Second), poller.WithMaxInterval(5 * time.Second),
+			poller.WithMultiplier(2), poller.WithJitter(0)},
+			[]time.Duration{0, secs(2), secs(6), secs(11), secs(16)}},
+		{"whole policy", []poller.Option{poller.WithPolicy(poller.Policy{InitialInterval: time.Second, MaxInterval: time.Second, Multiplier: 1})},
+			[]time.Duration{0, secs(1), secs(2), secs(3), secs(4)}},
 	}
-	if got, want := p.Policy(), poller.DefaultPolicy(); got != want {
-		t.Errorf("Policy() = %+v, want %+v", got, want)
-	}
-	want := poller.Policy{InitialInterval: 2 * time.Second, MaxInterval: time.Minute, Multiplier: 2, Jitter: 0}
-	p, err = poller.New(newFake(0), poller.WithInitialInterval(2*time.Second), poller.WithMaxInterval(time.Minute),
-		poller.WithMultiplier(2), poller.WithJitter(0))
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	if got := p.Policy(); got != want {
-		t.Errorf("Policy() = %+v, want %+v", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(0)
+				f.add("e1", runningThen(tt.want[len(tt.want)-1], client.StatusSuccess)...)
+				p, err := poller.New(f, tt.opts...)
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
+					t.Fatal(err)
+				}
+				equalTimes(t, "poll times", f.callTimes("e1"), tt.want)
+			})
+		})
 	}
 }
 

@@ -44,17 +44,17 @@ func TestWaitOutcomes(t *testing.T) {
 			wantStatus: client.StatusSuccess, wantPolls: 4, wantEnd: secs(4.75)},
 		{name: "failure with message", steps: []step{running, {at: secs(2), status: client.StatusFailure, msg: "element not found"}},
 			wantIs: []error{poller.ErrUnsuccessful}, wantAs: client.StatusFailure, wantMsg: "element not found",
-			wantText:   []string{"execution e1 ended failure: element not found"},
+			wantText:   []string{"execution ended failure: element not found"},
 			wantStatus: client.StatusFailure, wantPolls: 3, wantEnd: secs(2.5)},
 		{name: "timeout", steps: []step{{status: client.StatusTimeout}},
 			wantIs: []error{poller.ErrUnsuccessful}, wantAs: client.StatusTimeout,
-			wantText: []string{"execution e1 ended timeout"}, wantStatus: client.StatusTimeout, wantPolls: 1},
+			wantText: []string{"execution ended timeout"}, wantStatus: client.StatusTimeout, wantPolls: 1},
 		{name: "cancelled", steps: []step{{status: client.StatusCancelled, msg: "stopped by user"}},
 			wantIs: []error{poller.ErrUnsuccessful}, wantAs: client.StatusCancelled, wantMsg: "stopped by user",
 			wantStatus: client.StatusCancelled, wantPolls: 1},
 		{name: "401 ends at once", steps: []step{running, {at: secs(1), err: apiError(401, 0)}},
 			wantIs: []error{client.ErrUnauthorized}, wantNot: []error{poller.ErrUnsuccessful},
-			wantText: []string{"wait for execution e1", "401"}, wantStatus: client.StatusRunning, wantPolls: 2, wantEnd: secs(1)},
+			wantText: []string{"API answered 401"}, wantStatus: client.StatusRunning, wantPolls: 2, wantEnd: secs(1)},
 		{name: "403 ends at once", steps: []step{{err: apiError(403, 0)}},
 			wantIs: []error{client.ErrUnauthorized}, wantPolls: 1},
 		{name: "400 ends at once", steps: []step{{err: apiError(400, 0)}},
@@ -68,14 +68,14 @@ func TestWaitOutcomes(t *testing.T) {
 		{name: "404 within the grace", steps: []step{{at: 0, err: notFound("e1")}, {at: secs(3), status: client.StatusRunning}, {at: secs(5), status: client.StatusSuccess}},
 			wantStatus: client.StatusSuccess, wantPolls: 5, wantEnd: secs(8.125)},
 		{name: "404 past the grace", steps: []step{{at: 0, err: notFound("e1")}},
-			wantIs: []error{client.ErrNotFound}, wantText: []string{"still not found 13.1875s after the wait started"},
+			wantIs: []error{client.ErrNotFound}, wantText: []string{"still not found 13.188s after the wait started"},
 			wantPolls: 6, wantEnd: secs(13.1875)},
 		{name: "404 after being seen, past the grace", steps: []step{running, {at: 20 * time.Second, err: notFound("e1")}},
 			wantIs: []error{client.ErrNotFound}, wantStatus: client.StatusRunning, wantPolls: 7, wantEnd: secs(20.78125)},
 		{name: "5xx that pass", steps: []step{{err: apiError(503, 0)}, {at: 2 * time.Minute, status: client.StatusRunning}, {at: 3 * time.Minute, status: client.StatusSuccess}},
 			wantStatus: client.StatusSuccess, wantPolls: 15, wantEnd: secs(199.2578125)},
 		{name: "5xx past the limit", steps: []step{running, {at: secs(1), err: apiError(503, 0)}},
-			wantIs: []error{}, wantText: []string{"polls failing for 5m23.2578125s (19 errors in a row)", "503"},
+			wantIs: []error{}, wantText: []string{"requests failing for 5m23.258s (19 errors in a row)", "503"},
 			wantStatus: client.StatusRunning, wantPolls: 20, wantEnd: secs(324.2578125)},
 		{name: "429 past the limit", steps: []step{{err: apiError(429, 0)}},
 			wantIs: []error{client.ErrRateLimited}, wantPolls: 20, wantEnd: secs(324.2578125)},
@@ -91,17 +91,17 @@ func TestWaitOutcomes(t *testing.T) {
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeout(ctx, 2*time.Minute)
 			},
-			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"context deadline exceeded (last status paused after 12 polls)"},
+			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"context deadline exceeded (last status paused after 12 requests)"},
 			wantStatus: "paused", wantPolls: 12, wantEnd: 2 * time.Minute},
 		{name: "cancelled while running", steps: []step{running}, cancel: 30 * time.Second,
 			wantIs: []error{context.Canceled}, wantNot: []error{context.DeadlineExceeded, poller.ErrUnsuccessful},
-			wantText:   []string{"wait for execution e1: context canceled (last status running after 7 polls)"},
+			wantText:   []string{"context canceled (last status running after 7 requests)"},
 			wantStatus: client.StatusRunning, wantPolls: 7, wantEnd: 30 * time.Second},
 		{name: "deadline while queued", steps: []step{{status: client.StatusQueued}},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeout(ctx, 45*time.Second)
 			},
-			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"last status queued after 9 polls"},
+			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"last status queued after 9 requests"},
 			wantStatus: client.StatusQueued, wantPolls: 9, wantEnd: 45 * time.Second},
 		{name: "deadline with a cause", steps: []step{running},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -114,21 +114,21 @@ func TestWaitOutcomes(t *testing.T) {
 				return context.WithTimeout(ctx, 30*time.Second)
 			},
 			wantIs: []error{context.DeadlineExceeded}, wantNot: []error{client.ErrNotFound},
-			wantText:   []string{"last status running after 8 polls; last poll failed:", "502"},
+			wantText:   []string{"last status running after 8 requests; last request failed:", "502"},
 			wantStatus: client.StatusRunning, wantPolls: 8, wantEnd: 30 * time.Second},
 		{name: "deadline while not found yet", steps: []step{{err: notFound("e1")}},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeout(ctx, 5*time.Second)
 			},
 			wantIs: []error{context.DeadlineExceeded}, wantNot: []error{client.ErrNotFound},
-			wantText: []string{"no status seen after 4 polls"}, wantPolls: 4, wantEnd: 5 * time.Second},
+			wantText: []string{"no status seen after 4 requests"}, wantPolls: 4, wantEnd: 5 * time.Second},
 		{name: "context already cancelled", steps: []step{running}, cancel: -1,
-			wantIs: []error{context.Canceled}, wantText: []string{"(no poll made)"}, wantPolls: 0},
+			wantIs: []error{context.Canceled}, wantText: []string{"(no request made)"}, wantPolls: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				var g poller.Getter
+				var g poller.API
 				if tt.steps == nil {
 					g = nilGetter{}
 				} else {
@@ -136,7 +136,7 @@ func TestWaitOutcomes(t *testing.T) {
 					f.add("e1", tt.steps...)
 					g = f
 				}
-				counted := &countingGetter{Getter: g}
+				counted := &countingGetter{API: g}
 				p := newPoller(t, counted, poller.WithRand(half))
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
@@ -151,7 +151,7 @@ func TestWaitOutcomes(t *testing.T) {
 					time.AfterFunc(tt.cancel, cancel)
 				}
 				start := time.Now()
-				exec, err := p.Wait(ctx, "t1", "e1")
+				exec, err := p.Wait(ctx, testTask, uid("e1"))
 				elapsed := time.Since(start)
 
 				success := tt.wantIs == nil && tt.wantText == nil
@@ -175,7 +175,7 @@ func TestWaitOutcomes(t *testing.T) {
 				if got := errors.As(err, &ue); got != (tt.wantAs != "") {
 					t.Errorf("errors.As(%v, *UnsuccessfulError) = %v, want %v", err, got, tt.wantAs != "")
 				} else if got {
-					if ue.Status != tt.wantAs || ue.ErrorMessage != tt.wantMsg || ue.ExecutionID != "e1" || ue.TaskID != "t1" || ue.Execution != exec {
+					if ue.Status != tt.wantAs || ue.ErrorMessage != tt.wantMsg || ue.Execution != exec {
 						t.Errorf("UnsuccessfulError = %+v, want status %q, message %q, IDs t1/e1 and the execution", ue, tt.wantAs, tt.wantMsg)
 					}
 				}
@@ -211,7 +211,7 @@ func (nilGetter) GetExecution(context.Context, string, string, ...client.CallOpt
 }
 
 type countingGetter struct {
-	poller.Getter
+	poller.API
 	mu sync.Mutex
 	n  int
 }
@@ -220,7 +220,7 @@ func (c *countingGetter) GetExecution(ctx context.Context, taskID, execID string
 	c.mu.Lock()
 	c.n++
 	c.mu.Unlock()
-	return c.Getter.GetExecution(ctx, taskID, execID)
+	return c.API.GetExecution(ctx, taskID, execID)
 }
 
 func (c *countingGetter) count() int {
@@ -251,7 +251,7 @@ func TestWaitOptionsChangeLimits(t *testing.T) {
 				f.add("e1", tt.steps...)
 				p := newPoller(t, f, append([]poller.Option{poller.WithRand(half)}, tt.opts...)...)
 				start := time.Now()
-				_, err := p.Wait(t.Context(), "t1", "e1")
+				_, err := p.Wait(t.Context(), testTask, uid("e1"))
 				if err == nil || (tt.wantIs != nil && !errors.Is(err, tt.wantIs)) {
 					t.Fatalf("Wait error = %v, want one matching %v", err, tt.wantIs)
 				}
@@ -275,7 +275,7 @@ func TestOnUpdate(t *testing.T) {
 		var got []poller.Update
 		p := newPoller(t, f, poller.WithRand(half), poller.WithOnUpdate(func(u poller.Update) { got = append(got, u) }))
 		start := time.Now()
-		if _, err := p.Wait(t.Context(), "t1", "e1"); err != nil {
+		if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
 			t.Fatalf("Wait: %v", err)
 		}
 		type view struct {
@@ -299,11 +299,11 @@ func TestOnUpdate(t *testing.T) {
 			t.Fatalf("got %d updates %+v, want %d", len(got), got, len(want))
 		}
 		for i, u := range got {
-			v := view{u.Kind, u.Time.Sub(start), u.Attempt, u.Status, u.Previous, u.NextDelay, u.Err != nil, u.Execution != nil}
+			v := view{u.Kind, u.Time.Sub(start), u.Requests, u.Status, u.Previous, u.NextDelay, u.Err != nil, u.Execution != nil}
 			if v != want[i] {
 				t.Errorf("update %d = %+v, want %+v", i, v, want[i])
 			}
-			if u.TaskID != "t1" || u.ExecutionID != "e1" {
+			if u.TaskID != testTask || u.ExecutionID != uid("e1") {
 				t.Errorf("update %d is for %+v, want t1/e1", i, u.Ref)
 			}
 		}
@@ -321,10 +321,10 @@ func TestOnUpdateFinalPollAndDeadline(t *testing.T) {
 		p := newPoller(t, f, poller.WithRand(half), poller.WithOnUpdate(func(u poller.Update) { got = append(got, u) }))
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
-		if _, err := p.Wait(ctx, "t1", "e1"); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := p.Wait(ctx, testTask, uid("e1")); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Wait error = %v, want deadline exceeded", err)
 		}
-		// Polls at 0, 1, 2.5, 4.75, 8.125, 13.1875; the next (20.8) would
+		// Requests at 0, 1, 2.5, 4.75, 8.125, 13.1875; the next (20.8) would
 		// cross the deadline, so the last is at 19s, after which none fits.
 		n := len(got)
 		if n != 8 {
@@ -360,7 +360,7 @@ func TestLogger(t *testing.T) {
 			},
 		}))
 		p := newPoller(t, f, poller.WithRand(half), poller.WithLogger(logger))
-		_, err := p.WaitAll(t.Context(), []poller.Ref{{TaskID: "t1", ExecutionID: "e1"}, {TaskID: "t1", ExecutionID: "e2"}, {TaskID: "t1", ExecutionID: "e3"}})
+		_, err := p.WaitAll(t.Context(), []poller.Ref{ref("e1"), ref("e2"), ref("e3")})
 		if !errors.Is(err, poller.ErrUnsuccessful) {
 			t.Fatalf("WaitAll error = %v, want ErrUnsuccessful", err)
 		}
@@ -370,10 +370,10 @@ func TestLogger(t *testing.T) {
 		}
 		for _, want := range []string{
 			`level=WARN msg="undocumented execution status: taken as not finished" status=paused`,
-			`level=INFO msg="status changed" task=t1 execution=e1 status=running attempt=4 previous=paused next=3.375s`,
-			`level=WARN msg="poll failed, will retry" task=t1 execution=e2 status=paused attempt=3 next=2.25s error=`,
-			`level=DEBUG msg=polled task=t1 execution=e3 status=paused attempt=2 next=1.5s`,
-			`level=WARN msg="wait ended" task=t1 execution=e3 status=failure attempt=5 error="execution e3 ended failure: boom"`,
+			`level=INFO msg="status changed" task=` + testTask + ` execution=` + uid("e1") + ` status=running requests=4 previous=paused next=3.375s`,
+			`level=WARN msg="request failed, will retry" task=` + testTask + ` execution=` + uid("e2") + ` status=paused requests=3 next=2.25s error=`,
+			`level=DEBUG msg=polled task=` + testTask + ` execution=` + uid("e3") + ` status=paused requests=2 next=1.5s`,
+			`level=WARN msg="wait ended" task=` + testTask + ` execution=` + uid("e3") + ` status=failure requests=5 error="execution ended failure: boom"`,
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("log lacks %q:\n%s", want, out)
@@ -395,7 +395,7 @@ func TestHugeRetryAfterIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		_, err = p.Wait(context.Background(), "t1", "e1")
+		_, err = p.Wait(context.Background(), testTask, uid("e1"))
 		if !errors.Is(err, client.ErrRateLimited) {
 			t.Fatalf("got %v, want the 429", err)
 		}
@@ -429,11 +429,11 @@ func TestGetterPanicKeepsSlot(t *testing.T) {
 		}
 		func() {
 			defer func() { _ = recover() }()
-			_, _ = p.Wait(t.Context(), "t1", "e1")
+			_, _ = p.Wait(t.Context(), testTask, uid("e1"))
 		}()
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
-		if _, err := p.Wait(ctx, "t1", "e1"); err != nil {
+		if _, err := p.Wait(ctx, testTask, uid("e1")); err != nil {
 			t.Fatalf("Wait after a recovered panic: %v, want success (the slot was leaked)", err)
 		}
 	})

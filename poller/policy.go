@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/cenkalti/backoff/v4"
 )
 
 // Default poll schedule: suited to browser tasks that last from seconds to
@@ -19,25 +17,27 @@ const (
 	DefaultJitter          = 0.2
 )
 
-// MaxFinalPollMargin bounds how long before a context deadline the last poll
-// of a wait is made (see NextPoll).
-const MaxFinalPollMargin = time.Second
+// maxFinalPollMargin bounds how long before a context deadline the last
+// poll of a wait is made (see finalPollMargin).
+const maxFinalPollMargin = time.Second
 
 // Policy is the poll schedule of a wait: exponential backoff from
-// InitialInterval, multiplied by Multiplier after each poll, each delay then
-// spread at random by ±Jitter, and no delay longer than MaxInterval.
+// InitialInterval, multiplied by Multiplier after each request, each delay
+// then spread at random by ±Jitter, and no delay longer than MaxInterval.
 //
 // MaxInterval bounds the delay with its jitter: the interval before jitter
-// is capped at IntervalCap, MaxInterval/(1+Jitter), so a delay at the cap
-// lies in [IntervalCap*(1-Jitter), MaxInterval]. With the defaults (30 s,
-// ±20 %) the interval grows to 25 s and every delay is at most 30 s. An
-// InitialInterval above IntervalCap is lowered to it.
+// is capped at MaxInterval/(1+Jitter), so a delay at the cap lies in
+// [cap*(1-Jitter), MaxInterval]. With the defaults (30 s, ±20 %) the
+// interval grows to 25 s and every delay is at most 30 s.
+//
+// NextPoll is the schedule itself: the Poller calls it after every request,
+// and tests and benchmarks call the same function.
 //
 // A Policy is a plain value and safe for concurrent use.
 type Policy struct {
-	InitialInterval time.Duration // delay after the first poll, before jitter; > 0
-	MaxInterval     time.Duration // longest delay between polls, jitter included; >= InitialInterval
-	Multiplier      float64       // growth per poll; >= 1
+	InitialInterval time.Duration // delay after the first request, before jitter; > 0
+	MaxInterval     time.Duration // longest delay between requests, jitter included; >= InitialInterval
+	Multiplier      float64       // growth per request; >= 1
 	Jitter          float64       // relative spread of each delay; in [0, 1)
 }
 
@@ -64,17 +64,17 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("poll policy: multiplier %v: must be a finite number >= 1", p.Multiplier)
 	case math.IsNaN(p.Jitter) || p.Jitter < 0 || p.Jitter >= 1:
 		return fmt.Errorf("poll policy: jitter %v: must be in [0, 1) (0.2 means ±20%%)", p.Jitter)
-	case p.IntervalCap() < 1:
+	case p.intervalCap() < 1:
 		return fmt.Errorf("poll policy: max interval %v: too short for jitter %v: must be at least %v", p.MaxInterval, p.Jitter, time.Duration(math.Ceil(1+p.Jitter)))
 	}
 	return nil
 }
 
-// IntervalCap returns the longest interval before jitter:
-// MaxInterval/(1+Jitter), rounded down so that no jittered delay
-// (ApplyJitter) of an interval up to it exceeds MaxInterval. It is
-// MaxInterval when Jitter is 0, and 25 s for the default policy.
-func (p Policy) IntervalCap() time.Duration {
+// intervalCap returns the longest interval before jitter:
+// MaxInterval/(1+Jitter), rounded down so that no jittered delay of an
+// interval up to it exceeds MaxInterval. It is MaxInterval when Jitter is 0,
+// and 25 s for the default policy.
+func (p Policy) intervalCap() time.Duration {
 	if p.MaxInterval <= 0 || !(p.Jitter > 0 && p.Jitter < 1) {
 		return max(p.MaxInterval, 0)
 	}
@@ -87,96 +87,92 @@ func (p Policy) IntervalCap() time.Duration {
 	return c
 }
 
-// backoff returns a backoff.ExponentialBackOff that yields p's intervals
-// without jitter, from min(InitialInterval, IntervalCap) up to IntervalCap.
-// Its own randomization is off because it draws from the global math/rand
-// source: ApplyJitter applies p.Jitter with a random number the caller
-// supplies, so a schedule is reproducible from a seed. MaxElapsedTime is 0
-// so it never stops on its own: only the context ends a wait.
-func (p Policy) backoff() backoff.ExponentialBackOff {
-	ceiling := p.IntervalCap()
-	b := backoff.ExponentialBackOff{
-		InitialInterval:     min(p.InitialInterval, ceiling),
-		RandomizationFactor: 0,
-		Multiplier:          p.Multiplier,
-		MaxInterval:         ceiling,
-		MaxElapsedTime:      0,
-		Stop:                backoff.Stop,
-		Clock:               backoff.SystemClock,
-	}
-	b.Reset()
-	return b
-}
-
-// Interval returns the delay, before jitter, between poll n and poll n+1 of a
-// wait (n >= 1): InitialInterval*Multiplier^(n-1), capped at IntervalCap.
-// It returns 0 for n < 1.
-func (p Policy) Interval(n int) time.Duration {
-	if n < 1 {
-		return 0
-	}
-	ceiling := p.IntervalCap()
-	if p.Multiplier == 1 {
-		return min(p.InitialInterval, ceiling)
-	}
-	b := p.backoff()
-	d := b.NextBackOff()
+// interval returns the delay before jitter after request n of a wait
+// (n >= 1): InitialInterval multiplied by Multiplier n-1 times, each product
+// truncated to a whole nanosecond, capped at intervalCap.
+func (p Policy) interval(n int) time.Duration {
+	ceiling := p.intervalCap()
+	d := min(p.InitialInterval, ceiling)
 	for i := 1; i < n && d < ceiling; i++ {
-		d = b.NextBackOff()
+		next := time.Duration(float64(d) * p.Multiplier)
+		if next <= d { // a multiplier of 1, or one too close to it to grow d
+			break
+		}
+		d = min(next, ceiling)
 	}
 	return d
 }
 
-// ApplyJitter spreads interval by ±p.Jitter: it returns interval*(1+Jitter*(2r-1)),
-// which lies in [interval*(1-Jitter), interval*(1+Jitter)), and so, for an
-// interval up to p.IntervalCap(), is at most p.MaxInterval. r is a random
-// number in [0, 1); a value outside that range (or NaN) is taken as 0.5, that
-// is, no spread.
-func (p Policy) ApplyJitter(interval time.Duration, r float64) time.Duration {
+// jitter spreads d by ±Jitter: d*(1+Jitter*(2r-1)), which lies in
+// [d*(1-Jitter), d*(1+Jitter)). r is a random number in [0, 1); a value
+// outside that range (or NaN) is taken as 0.5, no spread.
+func (p Policy) jitter(d time.Duration, r float64) time.Duration {
 	if !(r >= 0 && r < 1) {
 		r = 0.5
 	}
-	return time.Duration(float64(interval) * (1 + p.Jitter*(2*r-1)))
+	return time.Duration(float64(d) * (1 + p.Jitter*(2*r-1)))
 }
 
-// Delay returns the jittered delay between poll n and poll n+1:
-// p.ApplyJitter(p.Interval(n), r). For a valid policy it is never above
-// p.MaxInterval.
-func (p Policy) Delay(n int, r float64) time.Duration {
-	return p.ApplyJitter(p.Interval(n), r)
+// Moment is what the schedule knows of a wait when it places its next poll.
+type Moment struct {
+	// Now is when the last answer came (or the last request failed).
+	Now time.Time
+	// Started is when the wait began.
+	Started time.Time
+	// Deadline is the wait's context deadline; the zero Time for none.
+	Deadline time.Time
+	// Requests is the number of requests the wait has made so far (1 after
+	// the first poll).
+	Requests int
+	// RetryAfter is the wait the server asked for in its last answer, 0 for
+	// none. It is never undercut.
+	RetryAfter time.Duration
 }
 
-// FinalPollMargin returns how long before deadline the last poll of a wait
-// that started at start is made: a twentieth of the time the wait had, at
-// most MaxFinalPollMargin. A wait given a minute polls for the last time one
-// second before its deadline; a wait given 5 s, 250 ms before it.
-func FinalPollMargin(start, deadline time.Time) time.Duration {
-	m := deadline.Sub(start) / 20
-	return max(0, min(m, MaxFinalPollMargin))
+// Due is the schedule's answer: when to poll next.
+type Due struct {
+	// Wait is how long after Moment.Now the next poll is made.
+	Wait time.Duration
+	// Final is true when that poll was moved earlier, to land just before
+	// the deadline: it is the wait's last.
+	Final bool
+	// None is true when no poll fits before the deadline (it has come, or
+	// the server's RetryAfter forbids polling before it): the wait can only
+	// end with its context.
+	None bool
 }
 
-// NextPoll decides when a wait polls next. now is the time the last poll
-// ended, delay the schedule's delay and retryAfter the wait the server asked
-// for (0 for none), which is never undercut. start is when the wait began and
-// deadline the context's deadline (the zero Time for none).
+// NextPoll is the schedule: it says when a wait at moment m polls next, r
+// being a random number in [0, 1) for the jitter.
 //
-// Without a deadline, or when the poll lands before deadline minus
-// FinalPollMargin, NextPoll returns max(delay, retryAfter). When it would land
-// later, the poll is moved earlier, to deadline minus the margin, so an
-// execution that finishes in the final stretch is still seen finished. When
-// that time has already passed, or retryAfter forbids polling before it, ok is
-// false: no poll can be made before the deadline.
-func NextPoll(now time.Time, delay, retryAfter time.Duration, start, deadline time.Time) (wait time.Duration, ok bool) {
-	wait = max(delay, retryAfter, 0)
-	if deadline.IsZero() {
-		return wait, true
+// The delay is the policy's interval after m.Requests requests, jittered,
+// and never less than m.RetryAfter. Without a deadline, or when that lands
+// before the deadline less a margin (a twentieth of the wait's time, at
+// most 1 s), that is the answer. When it would land later, the poll is moved
+// to the deadline less the margin (Final), so an execution that finishes in
+// the final stretch is still seen finished. When that time has already
+// passed, or the server's RetryAfter forbids polling before it, no poll fits
+// (None).
+func (p Policy) NextPoll(m Moment, r float64) Due {
+	wait := max(p.jitter(p.interval(max(m.Requests, 1)), r), m.RetryAfter, 0)
+	if m.Deadline.IsZero() {
+		return Due{Wait: wait}
 	}
-	last := deadline.Add(-FinalPollMargin(start, deadline))
-	if now.Add(wait).Before(last) {
-		return wait, true
+	last := m.Deadline.Add(-finalPollMargin(m.Started, m.Deadline))
+	if m.Now.Add(wait).Before(last) {
+		return Due{Wait: wait}
 	}
-	if !now.Before(last) || now.Add(retryAfter).After(last) {
-		return 0, false
+	if !m.Now.Before(last) || m.Now.Add(m.RetryAfter).After(last) {
+		return Due{None: true}
 	}
-	return last.Sub(now), true
+	return Due{Wait: last.Sub(m.Now), Final: true}
+}
+
+// finalPollMargin returns how long before deadline the last poll of a wait
+// that started at start is made: a twentieth of the time the wait had, at
+// most maxFinalPollMargin. A wait given a minute polls for the last time one
+// second before its deadline; a wait given 5 s, 250 ms before it.
+func finalPollMargin(start, deadline time.Time) time.Duration {
+	m := deadline.Sub(start) / 20
+	return max(0, min(m, maxFinalPollMargin))
 }

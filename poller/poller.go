@@ -4,61 +4,68 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
-	"time"
-
-	"golang.org/x/sync/semaphore"
-	"golang.org/x/time/rate"
 
 	"github.com/anchorwait/anchorwait/client"
 )
 
-// Getter fetches one execution. *client.Client implements it.
+// API is the part of the Anchor API a Poller calls. *client.Client
+// implements it.
 //
-// Its errors are classified with the client package: errors.Is with
-// client.ErrNotFound for a 404, client.IsTransient for failures worth
-// retrying later, client.RetryAfterOf for a wait the server asked for.
-// Any other error ends the wait at once. A Getter used by WaitAll, or by
-// several concurrent Waits, must be safe for concurrent use. It should
-// return promptly once its context ends: a wait whose context has ended
-// returns only when its request in flight has.
-type Getter interface {
+// The Poller passes client.SingleAttempt and client.CaptureResponse to
+// every call: each call should send one request, and fill in the
+// Response when it can, for the Poller decides on every retry itself and
+// counts every request against its limits. An implementation that ignores
+// them (a fake in a test) is counted as one request per call.
+//
+// Errors are classified with the client package: client.ErrNotFound for a
+// 404, client.IsTransient for failures worth retrying later,
+// client.RetryAfterOf for a wait the server asked for; any other error ends
+// the wait at once. An API used by WaitAll, or by several Waits at once,
+// must be safe for concurrent use, and should return promptly once its
+// context ends.
+//
+// If the API also has a method Redact(string) string, as *client.Client
+// does, the Poller passes the server's text through it before putting it
+// in errors and logs, so an execution that echoes the API key cannot carry
+// it there.
+type API interface {
 	GetExecution(ctx context.Context, taskID, execID string, opts ...client.CallOption) (*client.Execution, error)
 }
 
-// Poller waits for executions to finish by polling a Getter. Create one with
-// New. It is safe for concurrent use: all the waits it runs share its bound
-// on requests in flight, its rate limit, and its pause after a 429: when any
-// wait gets a 429, no wait sends a request before the Retry-After it carried
-// has passed (or, without one, the policy's initial interval); any other error
-// with a Retry-After pauses them the same way.
+// Poller waits for executions to finish by polling an API. Create one with
+// New. It is safe for concurrent use, and every request it makes, for any
+// of its waits, passes one budget: its bound on requests in flight, its
+// rate limit, and a pause after a 429 (when any wait gets one, no request
+// is sent before the Retry-After it carried has passed, or, without one,
+// the policy's initial interval; any other error with a Retry-After pauses
+// them the same way).
 type Poller struct {
-	getter  Getter
-	redact  func(string) string // from the Getter's Redact method; nil when it has none
-	cfg     config
-	sem     *semaphore.Weighted
-	limiter *rate.Limiter // nil: no rate limit
+	api    API
+	redact func(string) string // the API's Redact method; nil when it has none
+	cfg    config
+	budget *budget
 
 	randMu sync.Mutex
-	// pauseUntil is a time, in Unix nanoseconds, before which no wait sends
-	// a request: set by a 429 or a Retry-After; 0 when none was seen.
-	pauseUntil atomic.Int64
 	// warned holds the undocumented statuses already logged at Warn.
 	warned sync.Map
+	// claimed holds the IDs of the executions Start returned, so that a
+	// match found in a task's list is never returned twice.
+	claimed sync.Map
 }
 
-// New returns a Poller that polls g, configured by opts. Without options it
-// uses DefaultPolicy, DefaultNotFoundGrace, DefaultTransientLimit and
+// New returns a Poller that polls api, configured by opts. Without options
+// it uses DefaultPolicy, DefaultNotFoundGrace, DefaultTransientLimit and
 // DefaultConcurrency, with no rate limit, no callback and no logging.
 //
 // It returns an error naming the bad value and what is expected when an
 // option is out of range (say, a negative interval or a jitter of 1), or
-// when g is nil.
-func New(g Getter, opts ...Option) (*Poller, error) {
-	if g == nil {
-		return nil, errors.New("poller: Getter must not be nil")
+// when api is nil.
+func New(api API, opts ...Option) (*Poller, error) {
+	if api == nil {
+		return nil, errors.New("poller: API must not be nil")
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -69,46 +76,98 @@ func New(g Getter, opts ...Option) (*Poller, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("poller: %w", err)
 	}
-	p := &Poller{getter: g, cfg: cfg, sem: semaphore.NewWeighted(int64(cfg.concurrency))}
-	if r, ok := g.(interface{ Redact(string) string }); ok {
+	p := &Poller{api: api, cfg: cfg, budget: newBudget(&cfg)}
+	if r, ok := api.(interface{ Redact(string) string }); ok {
 		p.redact = r.Redact
-	}
-	if cfg.rate > 0 {
-		p.limiter = rate.NewLimiter(rate.Limit(cfg.rate), 1)
 	}
 	return p, nil
 }
 
-// Policy returns the poll schedule p uses.
-func (p *Poller) Policy() Policy { return p.cfg.policy }
-
-// Concurrency returns p's bound on requests in flight, so a caller can size
-// its HTTP transport to match.
-func (p *Poller) Concurrency() int { return p.cfg.concurrency }
-
 // Wait polls execution execID of task taskID until it reaches a terminal
-// status or ctx ends. The first poll is made at once, the next ones on the
-// Policy's schedule. If ctx has a deadline that the next delay would cross,
-// one last poll is made just before it (see NextPoll).
+// status or ctx ends, on the calling goroutine. The first poll is made at
+// once, the next ones when the Policy's NextPoll says. If ctx has a deadline
+// that the next delay would cross, one last poll is made just before it.
 //
 // Outcomes:
 //   - success: the execution and nil.
 //   - failure, timeout or cancelled: the execution and an
 //     *UnsuccessfulError, which matches ErrUnsuccessful.
 //   - ctx ended: the execution as last seen (nil if none) and an error
-//     matching ctx.Err() (and context.Cause(ctx)) that names the last status.
+//     matching ctx.Err() (and context.Cause(ctx)) that says what was seen.
 //   - the API could not report it: the last execution seen (or nil) and an
-//     error wrapping the Getter's, such as client.ErrUnauthorized, or
+//     error wrapping the API's, such as client.ErrUnauthorized, or
 //     client.ErrNotFound once the not-found grace has passed, or the last
 //     transient error once they have lasted past the transient limit.
+//   - a bad ID: nil and an error matching client.ErrInvalidID, before any
+//     request.
 //
 // A Retry-After from the server is never undercut. An undocumented status
 // is taken as not finished: the wait goes on and reports it through OnUpdate
 // and the logger.
 func (p *Poller) Wait(ctx context.Context, taskID, execID string) (*client.Execution, error) {
-	w := waiter{p: p, ref: Ref{TaskID: taskID, ExecutionID: execID}}
-	return w.run(ctx)
+	var res Result
+	w, err := p.newWaiting(ctx, []Ref{{TaskID: taskID, ExecutionID: execID}}, func(_ int, r Result) { res = r })
+	if err != nil {
+		return nil, err
+	}
+	w.run(ctx, 0)
+	return res.Execution, res.Err
 }
+
+// WaitAll waits for every execution in refs, each as Wait would, and
+// returns one Result per ref, in the order of refs, even when ctx ends
+// first (those results then hold the last status seen and an error
+// matching ctx.Err()). A ref listed more than once is polled once; its
+// copies share the same Result.
+//
+// Waiting executions are entries in one queue ordered by when each is due,
+// polled by a pool of workers, as many as the Poller may have requests in
+// flight: however many executions there are, each is polled on its own
+// schedule, and only requests are bounded (by the Poller's concurrency and
+// rate limit, shared with its other waits). The workers stop before WaitAll
+// returns. If the API panics, the other waits are stopped and WaitAll
+// panics with the same value once they have. With WithFailFast, the first
+// wait that ends in error stops the others.
+//
+// The error is nil when every execution succeeded. Otherwise it says how
+// many did not and wraps the first of their errors in the order of refs,
+// preferring one that is not the context ending, so errors.Is(err,
+// ErrUnsuccessful) or errors.Is(err, context.DeadlineExceeded) tell the
+// main reason; the Results tell each one. A bad ID in refs makes WaitAll
+// return no results and an error matching client.ErrInvalidID that names
+// it, before any request.
+func (p *Poller) WaitAll(ctx context.Context, refs []Ref) ([]Result, error) {
+	results := make([]Result, len(refs))
+	err := p.WaitEach(ctx, refs, func(i int, r Result) { results[i] = r })
+	var invalid *refError
+	if errors.As(err, &invalid) {
+		return nil, err
+	}
+	return results, err
+}
+
+// WaitEach is WaitAll handing each result to each as its wait ends, rather
+// than keeping them all: what a caller waiting for many executions with
+// large outputs needs to keep memory bounded. each is called once for
+// every index of refs, one call at a time, in the order the waits end (the
+// copies of a ref listed more than once together), from the goroutine of
+// the worker that ended it; it should return quickly, as that worker polls
+// nothing meanwhile. WaitEach returns once the last call has returned,
+// with the error WaitAll would return.
+func (p *Poller) WaitEach(ctx context.Context, refs []Ref, each func(i int, r Result)) error {
+	w, err := p.newWaiting(ctx, refs, each)
+	if err != nil {
+		return &refError{err}
+	}
+	w.run(ctx, min(p.cfg.concurrency, len(w.entries)))
+	return w.tally.err()
+}
+
+// refError is the error of refs that cannot be waited for.
+type refError struct{ err error }
+
+func (e *refError) Error() string { return e.err.Error() }
+func (e *refError) Unwrap() error { return e.err }
 
 // random returns the next random number for jitter.
 func (p *Poller) random() float64 {
@@ -120,118 +179,27 @@ func (p *Poller) random() float64 {
 	return p.cfg.rand()
 }
 
-// maxPause bounds one pause of all waits.
-const maxPause = 24 * time.Hour
-
-// pauseAll makes every wait of p hold its next request until t.
-func (p *Poller) pauseAll(t time.Time) {
-	// A pause is bounded by the transient limit, which a caller may set to
-	// years; past maxPause it would overflow UnixNano.
-	if limit := time.Now().Add(maxPause); t.After(limit) {
-		t = limit
-	}
-	n := t.UnixNano()
-	for {
-		old := p.pauseUntil.Load()
-		if old >= n || p.pauseUntil.CompareAndSwap(old, n) {
-			return
-		}
-	}
-}
-
-// paused reports whether a pause set by pauseAll is in effect, and for how
-// much longer.
-func (p *Poller) paused() (time.Duration, bool) {
-	until := p.pauseUntil.Load()
-	if until == 0 {
-		return 0, false
-	}
-	d := time.Duration(until - time.Now().UnixNano())
-	return d, d > 0
-}
-
-// get makes one request for w's execution once p's shared limits allow it:
-// after any pause, within the rate limit and under the bound on requests in
-// flight. All that waiting happens on the waiting goroutine; the request
-// itself is made there too, or, when w has a pool (WaitAll), on one of the
-// pool's workers. sent reports whether the Getter was called; when it was
-// not, err is the reason (the context ended).
-func (w *waiter) get(ctx context.Context, timer *time.Timer) (exec *client.Execution, sent bool, err error) {
-	p := w.p
-	for {
-		for {
-			d, ok := p.paused()
-			if !ok {
-				break
-			}
-			if err := sleep(ctx, timer, d); err != nil {
-				return nil, false, err
-			}
-		}
-		if p.limiter != nil {
-			if err := p.limiter.Wait(ctx); err != nil {
-				// The limiter refuses a wait that would outlast the deadline:
-				// no request can be sent before the context ends.
-				if ctx.Done() == nil {
-					return nil, false, err
-				}
-				<-ctx.Done()
-				return nil, false, ctx.Err()
-			}
-		}
-		if err := p.sem.Acquire(ctx, 1); err != nil {
-			return nil, false, err
-		}
-		// A 429 may have arrived while this request queued for a slot:
-		// it holds this request back too.
-		if _, ok := p.paused(); !ok {
-			break
-		}
-		p.sem.Release(1)
-	}
-	// Pause before giving the slot back, so a request queued for it cannot
-	// slip out between the 429 and the pause; release even if the Getter
-	// panics, so a recovered panic cannot leak the slot.
-	defer func() {
-		if sent {
-			p.pauseFor(err)
-		}
-		p.sem.Release(1)
-	}()
-	if w.pool == nil {
-		sent = true
-		exec, err = p.getter.GetExecution(ctx, w.ref.TaskID, w.ref.ExecutionID)
-		return exec, sent, err
-	}
-	return w.pool.do(ctx, w.ref, w.reply)
-}
-
-// pauseFor pauses all of p's waits after a transient error that asks for a
-// wait (Retry-After), or is a 429 (then for at least the initial interval).
-// Server waits are bounded by the transient limit.
-func (p *Poller) pauseFor(err error) {
-	if err == nil || !client.IsTransient(err) {
+// warnUnknown logs an undocumented status at Warn, once per value per Poller.
+func (p *Poller) warnUnknown(ctx context.Context, e *entry) {
+	l := p.cfg.logger
+	if l == nil {
 		return
 	}
-	wait, _ := client.RetryAfterOf(err)
-	wait = min(wait, p.cfg.transientLimit)
-	if errors.Is(err, client.ErrRateLimited) {
-		wait = max(wait, p.cfg.policy.InitialInterval)
+	st := e.status()
+	if _, seen := p.warned.LoadOrStore(st, struct{}{}); seen {
+		return
 	}
-	if wait > 0 {
-		p.pauseAll(time.Now().Add(wait))
-	}
+	l.LogAttrs(ctx, slog.LevelWarn, "undocumented execution status: taken as not finished",
+		slog.String("status", p.text(string(st))),
+		slog.String("task", e.ref.TaskID),
+		slog.String("execution", e.ref.ExecutionID))
 }
 
-// sleep waits for d on timer, which must be stopped or expired, or until ctx
-// ends. It leaves timer stopped or expired.
-func sleep(ctx context.Context, timer *time.Timer, d time.Duration) error {
-	timer.Reset(d)
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		timer.Stop()
-		return ctx.Err()
+// text returns server text fit for the Poller's errors and logs: with the
+// API key blanked out when the API can do that.
+func (p *Poller) text(s string) string {
+	if p.redact == nil {
+		return s
 	}
+	return p.redact(s)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/anchorwait/anchorwait/poller"
 )
 
-func newPoller(t testing.TB, g poller.Getter, opts ...poller.Option) *poller.Poller {
+func newPoller(t testing.TB, g poller.API, opts ...poller.Option) *poller.Poller {
 	t.Helper()
 	p, err := poller.New(g, opts...)
 	if err != nil {
@@ -41,7 +41,7 @@ func TestScheduleWithoutJitter(t *testing.T) {
 		f := newFake(0)
 		f.add("e1", runningThen(80*time.Second, client.StatusSuccess)...)
 		p := newPoller(t, f, poller.WithRand(half))
-		exec, err := p.Wait(t.Context(), "t1", "e1")
+		exec, err := p.Wait(t.Context(), testTask, uid("e1"))
 		if err != nil {
 			t.Fatalf("Wait: %v", err)
 		}
@@ -77,7 +77,7 @@ func TestScheduleFixedSeed(t *testing.T) {
 			f := newFake(0)
 			f.add("e1", runningThen(10*time.Minute, client.StatusSuccess)...)
 			p := newPoller(t, f, poller.WithRand(rand.New(rand.NewPCG(1, 2)).Float64))
-			if _, err := p.Wait(t.Context(), "t1", "e1"); err != nil {
+			if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
 				t.Fatalf("Wait: %v", err)
 			}
 			got := f.callTimes("e1")
@@ -101,13 +101,15 @@ func TestScheduleJitterAndCap(t *testing.T) {
 			f := newFake(0)
 			f.add("e1", runningThen(time.Hour, client.StatusSuccess)...)
 			p := newPoller(t, f, poller.WithRand(rand.New(rand.NewPCG(seed, 0)).Float64))
-			if _, err := p.Wait(t.Context(), "t1", "e1"); err != nil {
+			if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
 				t.Fatalf("Wait: %v", err)
 			}
 			got := f.callTimes("e1")
 			pol := poller.DefaultPolicy()
 			for i := 1; i < len(got); i++ {
-				gap, base := got[i]-got[i-1], pol.Interval(i)
+				// NextPoll with r = 0.5 is the delay without jitter.
+				base := pol.NextPoll(poller.Moment{Requests: i}, 0.5).Wait
+				gap := got[i] - got[i-1]
 				lo, hi := time.Duration(float64(base)*0.8), time.Duration(float64(base)*1.2)
 				if gap < lo || gap >= hi {
 					t.Fatalf("seed %d: gap before poll %d is %v, want in [%v, %v)", seed, i+1, gap, lo, hi)
@@ -146,7 +148,7 @@ func TestFinalPollBeforeDeadline(t *testing.T) {
 				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 				defer cancel()
 				start := time.Now()
-				exec, err := p.Wait(ctx, "t1", "e1")
+				exec, err := p.Wait(ctx, testTask, uid("e1"))
 				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 					t.Fatalf("Wait error = %v, want %v", err, tt.wantErr)
 				}
@@ -183,7 +185,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 				next = append(next, u.NextDelay)
 			}
 		}))
-		if _, err := p.Wait(t.Context(), "t1", "e1"); err != nil {
+		if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
 			t.Fatalf("Wait: %v", err)
 		}
 		// 0, 1 (429: wait 20s, not 1.5s), 21, 21+2.25, then 23.25+3.375 as the
@@ -204,7 +206,7 @@ func TestHourLongExecution(t *testing.T) {
 			step{at: time.Hour, status: client.StatusSuccess})
 		p := newPoller(t, f)
 		start := time.Now()
-		exec, err := p.Wait(t.Context(), "t1", "e1")
+		exec, err := p.Wait(t.Context(), testTask, uid("e1"))
 		if err != nil {
 			t.Fatalf("Wait: %v", err)
 		}

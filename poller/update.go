@@ -9,9 +9,9 @@ import (
 // UpdateKind says what an Update reports.
 type UpdateKind int
 
-// The kinds of Update. A poll that the wait goes on after (or that finds a
-// terminal status) yields one Update of kind UpdatePoll, UpdateStatusChange or
-// UpdateRetry. A wait's last Update, and the only one for a poll whose error
+// The kinds of Update. A request that the wait goes on after (or that finds
+// a terminal status) yields one Update of kind UpdatePoll, UpdateStatusChange
+// or UpdateRetry. A wait's last Update, and the only one for a poll whose error
 // ends the wait, is of kind UpdateDone.
 const (
 	// UpdatePoll: a poll returned the same status as the one before.
@@ -50,8 +50,9 @@ type Update struct {
 	Kind UpdateKind
 	Time time.Time // when it happened
 
-	// Attempt is the number of polls made so far, this one included.
-	Attempt int
+	// Requests is the number of HTTP requests made for the execution so
+	// far, this one included.
+	Requests int
 	// Status is the last status seen ("" before any) and Previous the one
 	// before it; they differ only in an UpdateStatusChange.
 	Status, Previous client.Status

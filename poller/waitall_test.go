@@ -17,7 +17,7 @@ import (
 	"github.com/anchorwait/anchorwait/poller"
 )
 
-func ref(id string) poller.Ref { return poller.Ref{TaskID: "t1", ExecutionID: id} }
+func ref(name string) poller.Ref { return poller.Ref{TaskID: testTask, ExecutionID: uid(name)} }
 
 func TestWaitAllOrderAndDuplicates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -45,8 +45,8 @@ func TestWaitAllOrderAndDuplicates(t *testing.T) {
 		if res[2] != res[0] || res[4] != res[0] {
 			t.Errorf("duplicates of a differ: %+v, %+v, %+v", res[0], res[2], res[4])
 		}
-		if got, want := len(f.callTimes("a")), 5; got != want || res[0].Polls != want {
-			t.Errorf("a polled %d times (result says %d), want %d: duplicates polled once", got, res[0].Polls, want)
+		if got, want := len(f.callTimes("a")), 5; got != want || res[0].Requests != want {
+			t.Errorf("a polled %d times (result says %d), want %d: duplicates polled once", got, res[0].Requests, want)
 		}
 		if res[0].Waited != secs(8.125) {
 			t.Errorf("a waited %v, want 8.125s", res[0].Waited)
@@ -54,7 +54,7 @@ func TestWaitAllOrderAndDuplicates(t *testing.T) {
 		if !errors.Is(res[1].Err, poller.ErrUnsuccessful) {
 			t.Errorf("b error %v, want ErrUnsuccessful", res[1].Err)
 		}
-		if !errors.Is(err, poller.ErrUnsuccessful) || !strings.HasPrefix(err.Error(), "1 of 5 executions did not succeed; first: execution b ended failure") {
+		if !errors.Is(err, poller.ErrUnsuccessful) || !strings.HasPrefix(err.Error(), "1 of 5 executions did not succeed; first: execution "+uid("b")+": execution ended failure") {
 			t.Errorf("WaitAll error = %v, want 1 of 5 with b's failure", err)
 		}
 	})
@@ -84,8 +84,8 @@ func TestWaitAllPartialResults(t *testing.T) {
 		if res[0].Err != nil || res[0].Status() != client.StatusSuccess {
 			t.Errorf("a: %v %q, want success", res[0].Err, res[0].Status())
 		}
-		if !errors.Is(res[1].Err, context.DeadlineExceeded) || res[1].Status() != client.StatusRunning || res[1].Polls != 8 {
-			t.Errorf("b: err %v, status %q, %d polls; want deadline exceeded, running, 8 polls", res[1].Err, res[1].Status(), res[1].Polls)
+		if !errors.Is(res[1].Err, context.DeadlineExceeded) || res[1].Status() != client.StatusRunning || res[1].Requests != 8 {
+			t.Errorf("b: err %v, status %q, %d polls; want deadline exceeded, running, 8 polls", res[1].Err, res[1].Status(), res[1].Requests)
 		}
 		if !errors.Is(res[2].Err, client.ErrUnauthorized) || res[2].Execution != nil {
 			t.Errorf("c: err %v, execution %v; want unauthorized and none", res[2].Err, res[2].Execution)
@@ -144,10 +144,10 @@ func TestWaitAllFailFast(t *testing.T) {
 				if e := res[0].Err; !errors.Is(e, context.Canceled) || !errors.Is(e, poller.ErrFailFast) || errors.Is(e, poller.ErrUnsuccessful) {
 					t.Errorf("slow error %v, want canceled and ErrFailFast, not ErrUnsuccessful", e)
 				}
-				if res[0].Status() != client.StatusRunning || !strings.Contains(res[0].Err.Error(), "execution bad ended failure") {
+				if res[0].Status() != client.StatusRunning || !strings.Contains(res[0].Err.Error(), "execution "+uid("bad")+": execution ended failure") {
 					t.Errorf("slow: status %q, error %v; want running and a cause naming bad", res[0].Status(), res[0].Err)
 				}
-				if !strings.HasPrefix(err.Error(), "2 of 3 executions did not succeed; first: execution bad") {
+				if !strings.HasPrefix(err.Error(), "2 of 3 executions did not succeed; first: execution "+uid("bad")) {
 					t.Errorf("WaitAll error = %v, want it to name bad first", err)
 				}
 			})
@@ -285,8 +285,10 @@ func TestWaitAll10000OverAnHour(t *testing.T) {
 		rnd := rand.New(rand.NewPCG(42, 1))
 		finish := make(map[string]time.Duration, n)
 		refs := make([]poller.Ref, n)
+		names := make([]string, n)
 		for i := range refs {
 			id := fmt.Sprintf("exec-%05d", i)
+			names[i] = id
 			at := time.Duration(rnd.Int64N(int64(time.Hour)))
 			finish[id] = at
 			f.add(id, step{status: client.StatusQueued}, step{at: at / 4, status: client.StatusRunning}, step{at: at, status: client.StatusSuccess})
@@ -298,7 +300,7 @@ func TestWaitAll10000OverAnHour(t *testing.T) {
 			t.Fatalf("WaitAll: %v", err)
 		}
 		for i, r := range res {
-			if r.Ref != refs[i] || r.Status() != client.StatusSuccess || r.Polls != len(f.callTimes(r.ExecutionID)) {
+			if r.Ref != refs[i] || r.Status() != client.StatusSuccess || r.Requests != len(f.callTimes(names[i])) {
 				t.Fatalf("result %d = %+v, want %v succeeded with its polls counted", i, r, refs[i])
 			}
 		}

@@ -56,7 +56,7 @@ func TestExitCode(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	unsuccessful := func(s client.Status) error {
-		return fmt.Errorf("wrapped: %w", &poller.UnsuccessfulError{Status: s, ExecutionID: exampleID})
+		return fmt.Errorf("wrapped: %w", &poller.UnsuccessfulError{Status: s})
 	}
 	ourDeadline := fmt.Errorf("x: %w: %w", context.DeadlineExceeded, errWaitTimeout)
 	tests := []struct {

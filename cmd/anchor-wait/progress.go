@@ -232,11 +232,11 @@ func (p *progress) update(u poller.Update) {
 		}
 	case poller.UpdatePoll:
 		if p.verbose {
-			line = fmt.Sprintf("%s: poll %d: %s, %s (%s)", u.ExecutionID, u.Attempt, p.paint(statusOrNotSeen(u.Status)), nextText(u), clock(elapsed))
+			line = fmt.Sprintf("%s: poll %d: %s, %s (%s)", u.ExecutionID, u.Requests, p.paint(statusOrNotSeen(u.Status)), nextText(u), clock(elapsed))
 		}
 	case poller.UpdateRetry:
 		if p.verbose {
-			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Attempt, nextText(u), p.excerpt(errText(u.Err), 200), clock(elapsed))
+			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Requests, nextText(u), p.excerpt(errText(u.Err), 200), clock(elapsed))
 		}
 	case poller.UpdateDone:
 		if s.gaveUp && !isContextEnd(u.Err) {

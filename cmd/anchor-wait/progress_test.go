@@ -21,7 +21,7 @@ import (
 // change is a status change update at the current (fake) time.
 func change(id string, prev, now client.Status) poller.Update {
 	return poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Kind: poller.UpdateStatusChange,
-		Time: time.Now(), Previous: prev, Status: now, Attempt: 1}
+		Time: time.Now(), Previous: prev, Status: now, Requests: 1}
 }
 
 func done(id string, status client.Status, err error) poller.Update {
@@ -178,9 +178,9 @@ func TestProgressQuietAndVerbose(t *testing.T) {
 		p = newProgress(&verbose, progressLines, true, false, nil)
 		p.begin(testTask, []string{idA})
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(),
-			Attempt: 3, Status: client.StatusRunning, Previous: client.StatusRunning, NextDelay: 2250 * time.Millisecond})
+			Requests: 3, Status: client.StatusRunning, Previous: client.StatusRunning, NextDelay: 2250 * time.Millisecond})
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdateRetry, Time: time.Now(),
-			Attempt: 4, Status: client.StatusRunning, Err: errors.New("API answered 503"), NextDelay: time.Second, FinalPoll: true})
+			Requests: 4, Status: client.StatusRunning, Err: errors.New("API answered 503"), NextDelay: time.Second, FinalPoll: true})
 		p.update(done(idA, client.StatusRunning, fmt.Errorf("wait: %w", context.Canceled)))
 		p.end()
 		for _, want := range []string{
@@ -218,7 +218,7 @@ func TestProgressRedactsBeforeCut(t *testing.T) {
 		p.update(u)
 		// Likewise across the cut at 200 of a failed poll's error.
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idB}, Kind: poller.UpdateRetry, Time: time.Now(),
-			Attempt: 2, Err: errors.New(strings.Repeat("y", 180) + " " + longKey), NextDelay: time.Second})
+			Requests: 2, Err: errors.New(strings.Repeat("y", 180) + " " + longKey), NextDelay: time.Second})
 		p.end()
 		out := buf.String()
 		assertNoSecrets(t, "progress", out)

@@ -20,7 +20,7 @@ var errWaitTimeout = errors.New("--timeout ran out")
 type waiter struct {
 	opts     options
 	taskID   string
-	getter   poller.Getter
+	getter   poller.API
 	progress *progress
 	stdout   io.Writer
 	stderr   io.Writer
@@ -49,7 +49,7 @@ func pollerOptions(o *options, onUpdate func(poller.Update)) []poller.Option {
 
 // checkPollerOptions returns a usage error when the poller would refuse
 // the flags, so that is known before any request.
-func checkPollerOptions(o *options, g poller.Getter) error {
+func checkPollerOptions(o *options, g poller.API) error {
 	if _, err := poller.New(g, pollerOptions(o, nil)...); err != nil {
 		return usagef("%s", oneLine(err.Error()))
 	}
@@ -87,7 +87,7 @@ func (w *waiter) waitWithin(ctx context.Context, ids []string, start time.Time) 
 		lastErrs.record(u)
 		w.progress.update(u)
 		if stream != nil && u.Kind == poller.UpdateDone {
-			end := waitEnd{exec: u.Execution, polls: u.Attempt, err: u.Err, lastPollErr: lastErrs.last(u.ExecutionID)}
+			end := waitEnd{exec: u.Execution, polls: u.Requests, err: u.Err, lastPollErr: lastErrs.last(u.ExecutionID)}
 			stream.emit(newResult(u.TaskID, u.ExecutionID, end, w.opts.timeout, w.redact))
 		}
 	}
@@ -105,7 +105,7 @@ func (w *waiter) waitWithin(ctx context.Context, ids []string, start time.Time) 
 	w.progress.end()
 	results := make([]result, len(all))
 	for i, r := range all {
-		end := waitEnd{exec: r.Execution, polls: r.Polls, err: r.Err, lastPollErr: lastErrs.last(r.ExecutionID)}
+		end := waitEnd{exec: r.Execution, polls: r.Requests, err: r.Err, lastPollErr: lastErrs.last(r.ExecutionID)}
 		results[i] = newResult(r.TaskID, r.ExecutionID, end, w.opts.timeout, w.redact)
 	}
 	code := w.report(results, stream, time.Since(start), start)

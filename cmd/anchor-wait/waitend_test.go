@@ -20,7 +20,7 @@ import (
 	"github.com/anchorwait/anchorwait/internal/syncbuf"
 )
 
-// getterFunc is a poller.Getter made of a function.
+// getterFunc is a poller.API made of a function.
 type getterFunc func(ctx context.Context, taskID, execID string) (*client.Execution, error)
 
 func (f getterFunc) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {

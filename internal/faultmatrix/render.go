@@ -32,7 +32,7 @@ func Document(cases []Case) []byte {
 	w("- the outcome: the last status seen of each execution, and the class of the error\n")
 	w("  (`errors.Is` or `errors.As`) in library mode or the exit code in CLI mode;\n")
 	w("- that the wait ended within its time bound;\n")
-	w("- that the requests sent, the client's own retries included, stayed within their bound;\n")
+	w("- that the requests sent, every retry included, stayed within their bound;\n")
 	w("- that nothing panicked, and that no goroutine leaked: goleak in the test process, and\n")
 	w("  the binary has to exit by itself;\n")
 	w("- that the API key appears in no error, log line (client and poller log at debug level\n")
@@ -62,7 +62,7 @@ func Document(cases []Case) []byte {
 	p := poller.DefaultPolicy()
 	w("| setting | default |\n|---|---|\n")
 	w("| per-request timeout (`client.WithRequestTimeout`) | %v |\n", client.DefaultRequestTimeout)
-	w("| retries within one call (`client.WithMaxRetries`) | %d, after 500ms then 1s, less up to 25 %% jitter, or after the server's `retry-after-ms` / `Retry-After` when it asks for at most 60s |\n",
+	w("| retries | the poller's: each call sends one request (`client.SingleAttempt`), and a failed poll is polled again on the schedule below, never before a `retry-after-ms` / `Retry-After` (a 429 pauses every wait); a direct user of `client` gets %d retries within the call, as the official SDKs do |\n",
 		client.DefaultMaxRetries)
 	w("| cap on a response body (`client.WithMaxBodySize`) | %d MiB |\n", client.DefaultMaxBodySize>>20)
 	w("| poll schedule (`poller.WithPolicy`) | first poll at once, then %v, x%v, capped at %v, ±%.0f %% |\n",

@@ -1,4 +1,4 @@
-package poller_test
+package policybench_test
 
 import (
 	"context"
@@ -89,7 +89,7 @@ func runStrategy(t *testing.T, st benchStrategy, execs []benchExec, via benchVia
 	s := anchortest.NewInMemoryServer()
 	defer s.Close()
 
-	var g poller.Getter
+	var g poller.API
 	var requests func() int
 	switch via {
 	case viaHTTP:
@@ -162,7 +162,7 @@ func runStrategy(t *testing.T, st benchStrategy, execs []benchExec, via benchVia
 
 // waitOne waits for ref with st: a peer's loop, or a Poller of its own whose
 // jitter comes from rnd.
-func waitOne(ctx context.Context, g poller.Getter, st benchStrategy, ref poller.Ref, rnd func() float64) (*client.Execution, error) {
+func waitOne(ctx context.Context, g poller.API, st benchStrategy, ref poller.Ref, rnd func() float64) (*client.Execution, error) {
 	if st.peer != nil {
 		exec, _, err := peerWait(ctx, g, ref, st.peer, rnd)
 		return exec, err
@@ -177,7 +177,7 @@ func waitOne(ctx context.Context, g poller.Getter, st benchStrategy, ref poller.
 // peerWait is the loop every peer runs: poll at once, and after poll n,
 // while the status is not terminal, sleep delay(n, elapsed, rnd()). It
 // returns the execution last seen and the number of polls made.
-func peerWait(ctx context.Context, g poller.Getter, ref poller.Ref, delay peerDelay, rnd func() float64) (*client.Execution, int, error) {
+func peerWait(ctx context.Context, g poller.API, ref poller.Ref, delay peerDelay, rnd func() float64) (*client.Execution, int, error) {
 	start := time.Now()
 	for n := 1; ; n++ {
 		exec, err := g.GetExecution(ctx, ref.TaskID, ref.ExecutionID)
@@ -201,7 +201,7 @@ func peerWait(ctx context.Context, g poller.Getter, ref poller.Ref, delay peerDe
 	}
 }
 
-// stateGetter is a poller.Getter that reads executions straight from the
+// stateGetter is a poller.API that reads executions straight from the
 // fake's state, as a GET at that moment would show them, with no HTTP. It
 // counts its calls. It is safe for concurrent use.
 type stateGetter struct {
@@ -221,7 +221,7 @@ func (g *stateGetter) GetExecution(_ context.Context, _, execID string, _ ...cli
 // limitGetter passes at most cap(sem) calls at a time to g. It is safe for
 // concurrent use when g is.
 type limitGetter struct {
-	g   poller.Getter
+	g   poller.API
 	sem chan struct{}
 }
 

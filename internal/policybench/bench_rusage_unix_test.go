@@ -1,6 +1,6 @@
 //go:build unix
 
-package poller_test
+package policybench_test
 
 import (
 	"syscall"

@@ -1,4 +1,4 @@
-package poller_test
+package policybench_test
 
 import (
 	"fmt"

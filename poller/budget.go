@@ -1,0 +1,145 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+
+	"github.com/anchorwait/anchorwait/client"
+)
+
+// maxPause bounds one pause of all requests, whatever the server asks.
+const maxPause = 24 * time.Hour
+
+// budget is the one gate every request of a Poller passes, whichever wait,
+// retry, list page or start it is for: a bound on requests in flight, an
+// optional rate limit, and a pause that a 429 (or a Retry-After) sets for
+// all of them. It is safe for concurrent use.
+type budget struct {
+	slots   *semaphore.Weighted
+	limiter *rate.Limiter // nil: no rate limit
+	// pauseUntil is a time, in Unix nanoseconds, before which no request
+	// is sent; 0 when none was asked for.
+	pauseUntil atomic.Int64
+	// minPause is the shortest pause after a 429 without Retry-After, and
+	// maxWait the longest a server's wait is honoured for.
+	minPause, maxWait time.Duration
+}
+
+func newBudget(cfg *config) *budget {
+	b := &budget{
+		slots:    semaphore.NewWeighted(int64(cfg.concurrency)),
+		minPause: cfg.policy.InitialInterval,
+		maxWait:  min(cfg.transientLimit, maxPause),
+	}
+	if cfg.rate > 0 {
+		b.limiter = rate.NewLimiter(rate.Limit(cfg.rate), 1)
+	}
+	return b
+}
+
+// acquire blocks until a request may be sent: it takes a slot, then waits
+// out any pause and for the rate limit. The caller sends one request and
+// then calls release. It returns ctx's error, holding nothing, when ctx
+// ends first. timer is the caller's, stopped or expired; it is left so.
+func (b *budget) acquire(ctx context.Context, timer *time.Timer) error {
+	if err := b.slots.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	for {
+		if err := b.waitPause(ctx, timer); err != nil {
+			b.slots.Release(1)
+			return err
+		}
+		if b.limiter != nil {
+			if err := b.limiter.Wait(ctx); err != nil {
+				b.slots.Release(1)
+				// The limiter refuses at once a wait that would outlast
+				// the deadline: no request can be sent before ctx ends.
+				if ctx.Done() != nil {
+					<-ctx.Done()
+				}
+				return ctx.Err()
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			// The token came at the deadline: too late to send.
+			b.slots.Release(1)
+			return err
+		}
+		// A 429 may have come while this request waited for its token.
+		if _, paused := b.paused(); !paused {
+			return nil
+		}
+	}
+}
+
+// release hands back the slot of a request that ended with err, after
+// pausing every request for the wait the answer asked for: a 429 pauses
+// for its Retry-After (or, without one, the policy's initial interval), any
+// other transient error for its Retry-After. The pause is set before the
+// slot is free, so no request queued for it can slip out in between.
+func (b *budget) release(err error) {
+	if err != nil && client.IsTransient(err) {
+		wait, _ := client.RetryAfterOf(err)
+		if errors.Is(err, client.ErrRateLimited) {
+			wait = max(wait, b.minPause)
+		}
+		if wait = min(wait, b.maxWait); wait > 0 {
+			b.pause(time.Now().Add(wait))
+		}
+	}
+	b.slots.Release(1)
+}
+
+// pause holds every request back until t, unless a longer pause holds
+// already.
+func (b *budget) pause(t time.Time) {
+	n := t.UnixNano()
+	for {
+		old := b.pauseUntil.Load()
+		if old >= n || b.pauseUntil.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// paused reports whether a pause is in effect, and for how much longer.
+func (b *budget) paused() (time.Duration, bool) {
+	until := b.pauseUntil.Load()
+	if until == 0 {
+		return 0, false
+	}
+	d := time.Duration(until - time.Now().UnixNano())
+	return d, d > 0
+}
+
+// waitPause sleeps until no pause is in effect, or ctx ends.
+func (b *budget) waitPause(ctx context.Context, timer *time.Timer) error {
+	for {
+		d, ok := b.paused()
+		if !ok {
+			return nil
+		}
+		if err := sleep(ctx, timer, d); err != nil {
+			return err
+		}
+	}
+}
+
+// sleep waits for d on timer, which must be stopped or expired, or until ctx
+// ends. It leaves timer stopped or expired.
+func sleep(ctx context.Context, timer *time.Timer, d time.Duration) error {
+	timer.Reset(d)
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		timer.Stop()
+		return ctx.Err()
+	}
+}
