@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -257,8 +258,12 @@ func (h *webhooks) record(rec Delivery) {
 			slog.String("event", rec.EventID), slog.String("type", rec.Type),
 			slog.Int("attempt", rec.Attempt), slog.Int("status", rec.Status),
 		}
-		if rec.Err != nil {
-			attrs = append(attrs, slog.String("error", rec.Err.Error()))
+		if err := rec.Err; err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // without the URL, whose query may hold a credential of the receiver
+			}
+			attrs = append(attrs, slog.String("error", err.Error()))
 		}
 		for _, f := range []struct {
 			name string
