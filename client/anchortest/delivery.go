@@ -58,6 +58,7 @@ const (
 	webhookAttempts       = 6                // attempts of one delivery, as Anchor makes
 	webhookAttemptTimeout = 10 * time.Second // Anchor's limit for a 2xx answer
 	webhookAnswerMax      = 64 << 10         // bytes of an answer read, then dropped
+	webhookInFlight       = 64               // attempts in progress at once, at most
 	webhookUserAgent      = "Anchor-Webhooks/1.0"
 )
 
@@ -81,6 +82,7 @@ type webhooks struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	inFlight sync.WaitGroup
+	slots    chan struct{} // one per attempt in progress
 
 	mu      sync.Mutex
 	closed  bool
@@ -110,9 +112,10 @@ func newWebhooks(cfg *config) *webhooks {
 	if w.ProjectID == "" {
 		w.ProjectID = DefaultProjectID
 	}
-	h := &webhooks{w: w, logger: cfg.logger, limit: cfg.records, pending: make(map[*time.Timer]struct{})}
+	h := &webhooks{w: w, logger: cfg.logger, limit: cfg.records, pending: make(map[*time.Timer]struct{}), slots: make(chan struct{}, webhookInFlight)}
 	if w.HTTPClient == nil {
 		h.own = http.DefaultTransport.(*http.Transport).Clone()
+		h.own.MaxIdleConnsPerHost = webhookInFlight
 		h.hc = &http.Client{Transport: h.own}
 	} else {
 		own := *w.HTTPClient
@@ -206,8 +209,8 @@ func chosen(f func(int) bool, n int) bool { return f != nil && f(n) }
 func (h *webhooks) send(base Delivery, body []byte) {
 	base.DeliveryID = uuid.NewString()
 	for attempt := 1; ; attempt++ {
-		rec := h.attempt(context.Background(), base, attempt, body)
-		if rec.Status/100 == 2 || attempt == webhookAttempts {
+		rec, ok := h.attempt(context.Background(), base, attempt, body)
+		if !ok || rec.Status/100 == 2 || attempt == webhookAttempts {
 			return
 		}
 		t := time.NewTimer(retryDelay(attempt))
@@ -220,8 +223,18 @@ func (h *webhooks) send(base Delivery, body []byte) {
 	}
 }
 
-// attempt sends body once, signed now, and records it.
-func (h *webhooks) attempt(ctx context.Context, rec Delivery, attempt int, body []byte) Delivery {
+// attempt sends body once, signed now, and records it. It waits for a
+// free slot first; ok is false when ctx or Close ended that wait, and
+// nothing was sent or recorded.
+func (h *webhooks) attempt(ctx context.Context, rec Delivery, attempt int, body []byte) (_ Delivery, ok bool) {
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	case <-ctx.Done():
+		return rec, false
+	case <-h.ctx.Done():
+		return rec, false
+	}
 	ctx, cancel := context.WithTimeout(ctx, webhookAttemptTimeout)
 	defer cancel()
 	rec.Attempt = attempt
@@ -248,7 +261,7 @@ func (h *webhooks) attempt(ctx context.Context, rec Delivery, attempt int, body 
 	}
 	rec.Err = err
 	h.record(rec)
-	return rec
+	return rec, true
 }
 
 // record keeps rec, within the record limit, and logs it.
@@ -315,7 +328,13 @@ func (s *Server) SendEvent(ctx context.Context, eventType string, body []byte) (
 		return Delivery{}, errWebhookClosed
 	}
 	defer h.inFlight.Done()
-	rec := h.attempt(ctx, Delivery{EventID: eventID(body), Type: eventType, DeliveryID: uuid.NewString()}, 1, body)
+	rec, ok := h.attempt(ctx, Delivery{EventID: eventID(body), Type: eventType, DeliveryID: uuid.NewString()}, 1, body)
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			return rec, err
+		}
+		return rec, errWebhookClosed
+	}
 	return rec, rec.Err
 }
 

@@ -78,7 +78,8 @@ type Webhook struct {
 // retries), Anchor-Timestamp and Anchor-Signature (signed at each attempt).
 // An attempt that gets no 2xx answer within 10 s, or fails to connect, is
 // retried, up to 6 attempts in all, 1 s, 2 s, 4 s, 8 s and 16 s after the
-// previous attempt ended. Server.Deliveries records every attempt. Close
+// previous attempt ended. At most 64 attempts are in progress at once;
+// others wait their turn. Server.Deliveries records every attempt. Close
 // drops the events not yet due and the retries not yet made, and waits for
 // the attempts in progress (each ends within 10 s).
 //

@@ -630,3 +630,28 @@ func TestWebhookLoopback(t *testing.T) {
 		t.Errorf("deliveries %+v, want one answered 200", ds)
 	}
 }
+
+// Events due together are sent at most 64 at a time.
+func TestWebhookInFlightBound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		k := newHookSink(t)
+		k.answer = func(int) int { <-release; return 0 }
+		s := NewInMemoryServer(WithWebhook(inMemoryHook(k)))
+		defer s.Close()
+		for range 100 {
+			s.AddExecution(taskA, Always(client.StatusSuccess))
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if n := len(k.requests()); n != webhookInFlight {
+			t.Errorf("%d attempts in progress, want %d", n, webhookInFlight)
+		}
+		close(release)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if events, _ := k.got(); len(events) != 100 {
+			t.Errorf("%d events, want all 100", len(events))
+		}
+	})
+}

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -146,9 +145,6 @@ type hookReceiver struct {
 	rv     *webhook.Receiver
 	events chan webhook.Event
 	tries  chan http.Header // every request, accepted or not
-
-	mu     sync.Mutex
-	agents []string
 }
 
 func newHookReceiver(t *testing.T) *hookReceiver {
@@ -232,8 +228,8 @@ func TestRunWebhookWrongSecret(t *testing.T) {
 	}
 	select {
 	case h := <-r.tries:
-		if h.Get(webhook.HeaderSignature) == "" {
-			t.Error("delivery without a signature")
+		if h.Get(webhook.HeaderSignature) == "" || h.Get("User-Agent") != "Anchor-Webhooks/1.0" || h.Get(webhook.HeaderEvent) != "task.completed" {
+			t.Errorf("delivery headers %v, want Anchor's, signed", h)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("no delivery within 30 s")
