@@ -14,15 +14,19 @@ import (
 )
 
 // Receiver is an http.Handler that accepts Anchor webhook deliveries on
-// any path. For each POST it checks, in order: the body is at most the
-// size limit (else 413), the Anchor-Signature header parses (else 401), its
-// timestamp is within the tolerance and an Anchor-Timestamp header, if
-// any, agrees with it (else 401), a v1 value is the body's signature under
-// the secret or the previous secret (else 401), the body is a JSON object
-// (else 400). An event whose ID it has already passed on is answered 200
-// and dropped; any other is passed to the callback, then answered 200.
+// any path. A POST is passed on only when: the body is at most the size
+// limit (else 413, and a body declared larger is not read at all); the
+// Anchor-Signature header parses (else 401); its timestamp is within the
+// tolerance, and an Anchor-Timestamp header, if any, agrees with it (else
+// 401); a v1 value is the body's signature under the secret or the
+// previous secret (else 401); and the body is a JSON object (else 400).
 // Other methods get 405. A refused delivery never reaches the callback, and
 // no answer holds a secret or any part of the body.
+//
+// A verified event whose envelope ID was already passed on (Anchor's
+// retries, a replay) is answered 200 and dropped; so is one without an ID
+// whose Anchor-Delivery-Id was. Any other is passed to the callback, then
+// answered 200. See WithDedupe for how long IDs are remembered.
 //
 // The callback runs on the goroutine serving the request, before the
 // answer is sent: it must return quickly (Anchor allows 10 s for the
