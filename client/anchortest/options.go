@@ -22,6 +22,7 @@ type config struct {
 	logger    *slog.Logger
 	onlyTasks []string
 	records   int // the most request records kept; negative for no limit
+	webhook   *Webhook
 
 	// connObserver, when set, sees every connection state change; only
 	// tests set it.

@@ -42,6 +42,7 @@ type Server struct {
 	rec      recorder
 	conns    *conns
 	template atomic.Pointer[timeline]
+	hooks    *webhooks // nil without WithWebhook
 	faults   atomic.Pointer[[]Fault]
 
 	handler   http.Handler
@@ -77,6 +78,8 @@ func newServer(opts []Option) *Server {
 		conns:   newConns(),
 	}
 	s.conns.observe = cfg.connObserver
+	s.hooks = newWebhooks(&cfg)
+	s.store.onAdd = s.executionAdded
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.SetTemplate(cfg.template)
 	s.SetFaults(cfg.faults...)
@@ -212,6 +215,7 @@ func (s *Server) Close() {
 		s.closeMu.Lock()
 		s.closed = true
 		s.closeMu.Unlock()
+		s.hooks.close()
 		s.cancel()
 		if s.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), closeGrace)

@@ -65,6 +65,8 @@ type store struct {
 	// onlyTasks, when not nil, are the tasks that POST /v1/task/run accepts
 	// besides those that already have executions.
 	onlyTasks map[string]bool
+	// onAdd, when set, sees every execution once added, under the lock.
+	onAdd func(*execution)
 
 	idMu sync.Mutex
 	rng  *rand.ChaCha8 // nil: IDs from crypto/rand
@@ -133,6 +135,9 @@ func (st *store) add(taskID, execID string, tl *timeline, version string) (*exec
 		st.tasks[taskID] = t
 	}
 	t.execs = append(t.execs, e)
+	if st.onAdd != nil {
+		st.onAdd(e)
+	}
 	return e, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/client/anchortest"
+	"github.com/anchorwait/anchorwait/webhook"
 )
 
 // config is what the command line asks for.
@@ -22,6 +23,7 @@ type config struct {
 	template anchortest.Script
 	seed     *uint64
 	verbose  bool
+	webhook  *anchortest.Webhook // nil: no webhook events
 }
 
 // defaultErrorMessages are the errorMessage of executions that end other
@@ -40,6 +42,12 @@ GET /v1/task/{taskId}/executions/{executionId} then see it queued for
 --queued, running for --running, and ending with --status.
 
 The API key comes from --api-key, else from $` + client.EnvAPIKey + `.
+
+With --webhook-url, each started execution that ends also gets a webhook
+event, signed and sent as Anchor sends it (task.completed, task.failed or
+task.cancelled), --webhook-delay after it ends, retried up to 6 times. The
+signing secret comes from --webhook-secret-file, else from
+$` + webhook.EnvSecret + `; it is never printed.
 Exit status: 0 when stopped by SIGINT or SIGTERM, 1 if the address cannot
 be used, 2 for bad flags or no API key.
 
@@ -62,7 +70,9 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (con
 	errMsg := fs.String("error-message", "", "the errorMessage of an execution that does not succeed (default: one per status)")
 	visible := fs.Duration("visible-after", 0, "answer 404 for a started execution until it is this old")
 	seed := fs.Uint64("seed", 0, "make generated execution IDs a fixed sequence for this `number`")
-	fs.BoolVar(&cfg.verbose, "v", false, "log each request to stderr (never the API key)")
+	fs.BoolVar(&cfg.verbose, "v", false, "log each request and webhook delivery to stderr (never the API key or secret)")
+	var hook webhookFlags
+	hook.define(fs)
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -75,7 +85,9 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (con
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q: anchor-fake takes flags only", fs.Arg(0))
 	}
+	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
+		set[f.Name] = true
 		if f.Name == "seed" {
 			cfg.seed = seed
 		}
@@ -100,6 +112,10 @@ func parseArgs(args []string, stderr io.Writer, getenv func(string) string) (con
 	}
 	cfg.template = template(cfg.status, cfg.queued, cfg.running, *output, *errMsg)
 	cfg.template.VisibleAfter = *visible
+	var err error
+	if cfg.webhook, err = hook.webhook(set, *seed, getenv); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

@@ -13,6 +13,12 @@
 //
 // Point a client at it with ANCHORBROWSER_BASE_URL set to the printed URL
 // and ANCHORBROWSER_API_KEY set to the same key.
+//
+// With --webhook-url it also delivers a signed webhook event, as Anchor
+// does, when each execution ends (secret from ANCHORBROWSER_WEBHOOK_SECRET
+// or --webhook-secret-file, never printed), and can drop, duplicate or
+// mis-sign events: --webhook-loss, --webhook-duplicate,
+// --webhook-wrong-secret.
 package main
 
 import (

@@ -36,6 +36,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if cfg.seed != nil {
 		opts = append(opts, anchortest.WithSeed(*cfg.seed))
 	}
+	if cfg.webhook != nil {
+		opts = append(opts, anchortest.WithWebhook(*cfg.webhook))
+	}
 	var logger *slog.Logger
 	if cfg.verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, nil))
@@ -50,6 +53,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fmt.Fprintln(stdout, s.URL)
 	if logger != nil {
 		logger.Info("serving the fake Anchor Browser API", "url", s.URL, "status", cfg.status, "queued", cfg.queued, "running", cfg.running)
+		if h := cfg.webhook; h != nil {
+			logger.Info("delivering webhook events", "url", urlForLog(h.URL), "delay", max(h.Delay, 0),
+				"lose", h.Lose != nil, "duplicate", h.Duplicate != nil, "wrong_secret", h.WrongSecret != nil)
+		}
 	}
 	<-ctx.Done()
 	if logger != nil {
