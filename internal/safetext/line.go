@@ -102,6 +102,10 @@ func plain(s string) bool {
 	return true
 }
 
+// chunk bounds the runs of kept text that walk emits, so a caller that
+// stops early has not read far past where it stopped.
+const chunk = 1 << 10
+
 // walk neutralizes s piece by piece, in order: emit gets either a run of s
 // that is kept as it is (atom false; it may be cut between any two runes)
 // or the text that replaces one rune or byte (atom true: an escape, or
@@ -125,6 +129,12 @@ func walk(s string, lines bool, emit func(piece string, atom bool) bool) {
 		return emit(with, true)
 	}
 	for i := 0; i < len(s); {
+		if i-start >= chunk { // i is at a rune boundary: hand over what was read
+			if !emit(s[start:i], false) {
+				return
+			}
+			start = i
+		}
 		c := s[i]
 		if c >= 0x20 && c <= 0x7e {
 			ok := true

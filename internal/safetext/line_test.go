@@ -133,13 +133,18 @@ func TestExcerpt(t *testing.T) {
 	}
 }
 
-// TestExcerptReadsLittle checks that Excerpt of a long text stops early:
-// a huge text with an escape near its start is cut there, not walked.
-func TestExcerptReadsLittle(t *testing.T) {
-	s := "a\x1b" + strings.Repeat("\x1b", 1<<20)
-	got := Excerpt(s, 10)
-	if want := `a\x1b\x1b…`; got != want {
-		t.Errorf("got %q, want %q", got, want)
+// TestWalkStopsEarly checks that walk hands over a huge text in bounded
+// pieces and stops when told, so Excerpt reads only the start of a text.
+func TestWalkStopsEarly(t *testing.T) {
+	for _, s := range []string{strings.Repeat("\x1b", 1<<20), strings.Repeat("a", 1<<20), strings.Repeat("日本", 1<<20)} {
+		read := 0
+		walk(s, false, func(piece string, _ bool) bool {
+			read += len(piece)
+			return read < 100
+		})
+		if read < 100 || read > chunk+4 {
+			t.Errorf("walk of %.10q... stopped after %d bytes, want between 100 and %d", s, read, chunk+4)
+		}
 	}
 }
 
