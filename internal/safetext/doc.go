@@ -18,11 +18,11 @@
 //     zero-width spaces and joiners, U+FEFF, the soft hyphen, tag
 //     characters and the rest of the category;
 //   - the line and paragraph separators U+2028 and U+2029 (Zl, Zp);
-//   - the other default-ignorable code points (Unicode's
-//     Other_Default_Ignorable_Code_Point and Variation_Selector: the
-//     Hangul fillers, U+034F, U+180B-U+180F, U+FE00-U+FE0F, U+E0100-...):
-//     Unicode says these are drawn as nothing, which is what makes
-//     "succ<U+3164>ess" look like "success";
+//   - the rest of Unicode's default-ignorable code points
+//     (Other_Default_Ignorable_Code_Point and Variation_Selector: the
+//     Hangul fillers, U+034F, U+180B-U+180F, U+FE00-U+FE0F,
+//     U+E0100-U+E01EF, ...), which are drawn as nothing: that is what
+//     makes "succ<U+3164>ess" look like "success";
 //   - unassigned code points and noncharacters: a terminal with newer
 //     tables may draw a rune assigned later as anything, format included.
 //

@@ -42,11 +42,11 @@ import (
 //     "<pre>" shows Markdown coming alive again when it is missing).
 
 // TableCell returns s for a cell of a GitHub Flavored Markdown table:
-// Line(s) inside a code span (with a backtick fence longer or shorter than
-// any run of backticks in it) whose pipes are escaped. Rendered, it shows
-// exactly Line(s), in a monospace font, and nothing in it is a link, an
-// image, an autolink, HTML, emphasis or a cell boundary. Line("") gives "".
-// It is safe for concurrent use.
+// Line(s) in a code span, its fence a run of backticks of a length that no
+// run in the text has, and every pipe escaped. Rendered, it shows exactly
+// Line(s), in a monospace font, and nothing in it is a link, an image, an
+// autolink, HTML, emphasis or a cell boundary. TableCell("") is "". It is
+// safe for concurrent use.
 func TableCell(s string) string {
 	t := Line(s)
 	if t == "" {
