@@ -226,7 +226,13 @@ func unescapeLine(t *testing.T, line string) string {
 		case ':', '[':
 			b.WriteByte(c)
 		case 'x', 'u', 'U':
-			width := map[byte]int{'x': 2, 'u': 4, 'U': 8}[c]
+			width := 2
+			switch c {
+			case 'u':
+				width = 4
+			case 'U':
+				width = 8
+			}
 			if i+1+width > len(line) {
 				t.Fatalf("%q: escape at %d is cut short", line, i-1)
 			}
