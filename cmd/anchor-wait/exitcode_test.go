@@ -124,8 +124,8 @@ func TestExitReasonAndStatusWord(t *testing.T) {
 // TestHelpListsEveryExitCode keeps the help's table in step with the
 // constants.
 func TestHelpListsEveryExitCode(t *testing.T) {
-	for _, code := range []int{exitSuccess, exitFailure, exitUsage, exitWaitTimeout, exitAPIError, exitTimeout, exitCancelled, exitInterrupted} {
-		for _, cmd := range []command{cmdWait, cmdRun, cmdDemo} {
+	for _, code := range []int{exitSuccess, exitFailure, exitUsage, exitWaitTimeout, exitAPIError, exitTimeout, exitCancelled, exitWriteError, exitInterrupted} {
+		for _, cmd := range []command{cmdWait, cmdRun, cmdDemo, cmdHelp, cmdVersion} {
 			if !strings.Contains(helpText(cmd), fmt.Sprintf("\n  %-4d ", code)) {
 				t.Errorf("help of %s does not list exit code %d", cmd, code)
 			}

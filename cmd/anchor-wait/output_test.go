@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -23,34 +24,38 @@ func sampleResults() []result {
 	exec := func(id string, s client.Status, out, msg *string, ms *float64) *client.Execution {
 		return &client.Execution{ID: id, TaskVersionID: "tv-1", Version: "3", Status: s, Output: out, ErrorMessage: msg, StartTime: start, ExecutionTime: ms}
 	}
-	noRedact := func(s string) string { return s }
+	res := func(id string, e *client.Execution, polls int, waited time.Duration, err error) result {
+		return resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Execution: e, Polls: polls, Waited: waited, Err: err}, nil, time.Minute)
+	}
 	failed := exec(idB, client.StatusFailure, nil, ptr("selector #pay\nnot found"), ptr(4000.0))
 	return []result{
-		newResult(testTask, idA, waitEnd{exec: exec(idA, client.StatusSuccess, ptr(`{"ok":true}`), nil, ptr(1234.0)), polls: 4}, time.Minute, noRedact),
-		newResult(testTask, idB, waitEnd{exec: failed, polls: 6, err: &poller.UnsuccessfulError{Status: client.StatusFailure, Execution: failed}}, time.Minute, noRedact),
-		newResult(testTask, idC, waitEnd{exec: exec(idC, client.StatusRunning, nil, nil, nil), polls: 9, err: fmt.Errorf("wait: %w: %w", context.DeadlineExceeded, errWaitTimeout)}, time.Minute, noRedact),
-		newResult(testTask, exampleID, waitEnd{polls: 1, err: errors.New("wait for execution: API answered 401 Unauthorized: bad key")}, time.Minute, noRedact),
+		res(idA, exec(idA, client.StatusSuccess, ptr(`{"ok":true}`), nil, ptr(1234.0)), 4, 3*time.Second, nil),
+		res(idB, failed, 6, 5*time.Second, &poller.UnsuccessfulError{Status: client.StatusFailure, Execution: failed}),
+		res(idC, exec(idC, client.StatusRunning, nil, nil, nil), 9, time.Minute, fmt.Errorf("wait: %w: %w", context.DeadlineExceeded, errWaitTimeout)),
+		res(exampleID, nil, 1, 200*time.Millisecond, errors.New("wait for execution: API answered 401 Unauthorized: bad key")),
 	}
 }
 
 func TestWriteText(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeText(&buf, sampleResults()); err != nil {
+	o := newOutput(&buf, io.Discard)
+	if err := writeText(o, o.Stdout(), sampleResults()); err != nil {
 		t.Fatal(err)
 	}
 	want := strings.Join([]string{
-		"EXECUTION                             STATUS   DURATION  POLLS  DETAIL",
-		idA + "  success  1.2s      4      {\"ok\":true}",
-		idB + "  failure  4s        6      selector #pay not found",
-		idC + "  running  -         9      --timeout 1m0s ran out before the execution finished (last status running)",
-		exampleID + "  -        -         1      wait for execution: API answered 401 Unauthorized: bad key",
+		"EXECUTION                             STATUS   EXEC TIME  WAITED  POLLS  DETAIL",
+		idA + "  success  1.2s       3s      4      {\"ok\":true}",
+		idB + "  failure  4s         5s      6      selector #pay not found",
+		idC + "  running  -          1m0s    9      --timeout 1m0s ran out before the execution finished (last status running)",
+		exampleID + "  -        -          200ms   1      wait for execution: API answered 401 Unauthorized: bad key",
+		"4 executions: 1 success, 1 failure, 1 api-error, 1 wait-timeout; exec time of 2 min 1.2s, median 2.6s, max 4s",
 		"",
 	}, "\n")
 	if got := buf.String(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 	buf.Reset()
-	if err := writeText(&buf, nil); err != nil || buf.Len() != 0 {
+	if err := writeText(o, o.Stdout(), nil); err != nil || buf.Len() != 0 {
 		t.Errorf("no results: got %q, %v; want nothing", buf.String(), err)
 	}
 }
@@ -60,7 +65,7 @@ var resultKeys = []string{"taskId", "executionId", "status", "output", "errorMes
 
 func TestWriteJSON(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, sampleResults(), exitAPIError); err != nil {
+	if err := writeJSON(&buf, sampleResults(), exitAPIError, nil); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -110,7 +115,7 @@ func TestWriteJSON(t *testing.T) {
 
 func TestWriteJSONEmpty(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, nil, exitAPIError); err != nil {
+	if err := writeJSON(&buf, nil, exitAPIError, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := buf.String(), "{\n  \"results\": [],\n  \"exitCode\": 4\n}\n"; got != want {
@@ -155,8 +160,9 @@ func TestExcerpt(t *testing.T) {
 		{"ééééééééééé", 6, "ééé..."},
 		{"\x1b[31mred\x1b[0m", 20, "[31mred [0m"},
 	}
+	o := newOutput(io.Discard, io.Discard)
 	for _, tt := range tests {
-		if got := excerpt(tt.in, tt.n); got != tt.want {
+		if got := o.excerpt(tt.in, tt.n); got != tt.want {
 			t.Errorf("excerpt(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
@@ -176,17 +182,19 @@ func TestFormatMillis(t *testing.T) {
 	}
 }
 
-func TestNewResultRedacts(t *testing.T) {
-	red := &redactor{}
-	red.add(testKey)
+// TestResultsRedactedOnOutput: a result holds the API's text as sent; what
+// the output layer writes of it has the key blanked out.
+func TestResultsRedactedOnOutput(t *testing.T) {
+	var buf bytes.Buffer
+	o := newOutput(&buf, io.Discard)
+	o.addSecret(testKey)
 	exec := &client.Execution{ID: idA, Status: client.StatusFailure, Output: ptr("out " + testKey), ErrorMessage: ptr("msg " + testKey)}
-	r := newResult(testTask, idA, waitEnd{exec: exec, polls: 1, err: errors.New("boom " + testKey)}, time.Minute, red.redact)
-	b, err := json.Marshal(r)
-	if err != nil {
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Execution: exec, Polls: 1, Err: errors.New("boom " + testKey)}, nil, time.Minute)
+	if err := writeJSON(o.Stdout(), []result{r}, exitFailure, nil); err != nil {
 		t.Fatal(err)
 	}
-	assertNoSecrets(t, "result JSON", string(b))
-	if !strings.Contains(string(b), redacted) {
-		t.Errorf("result %s: want %s in place of the key", b, redacted)
+	assertNoSecrets(t, "result JSON", buf.String())
+	if !strings.Contains(buf.String(), redacted) {
+		t.Errorf("result %s: want %s in place of the key", buf.String(), redacted)
 	}
 }

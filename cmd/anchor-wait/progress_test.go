@@ -32,7 +32,7 @@ func done(id string, status client.Status, err error) poller.Update {
 func TestProgressLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLines, false, true, nil)
+		p := testProgress(&buf, progressLines, false, true)
 		p.begin(testTask, []string{idA, idB, idC})
 		p.update(change(idA, "", client.StatusQueued))
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(), Status: client.StatusQueued, Previous: client.StatusQueued})
@@ -62,7 +62,7 @@ func TestProgressLines(t *testing.T) {
 func TestProgressHeartbeat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLines, false, false, nil)
+		p := testProgress(&buf, progressLines, false, false)
 		p.begin(testTask, []string{idA, idB, idC, exampleID})
 		p.update(change(idA, "", client.StatusRunning))
 		p.update(change(idB, "", client.StatusRunning))
@@ -106,7 +106,7 @@ func TestProgressHeartbeat(t *testing.T) {
 func TestProgressLive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLive, false, true, nil)
+		p := testProgress(&buf, progressLive, false, true)
 		p.begin(testTask, []string{idA, idB})
 		time.Sleep(200 * time.Millisecond)
 		p.update(change(idA, "", client.StatusRunning))
@@ -144,7 +144,7 @@ func TestProgressLive(t *testing.T) {
 func TestProgressNoColor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLive, false, false, nil)
+		p := testProgress(&buf, progressLive, false, false)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
 		p.end()
@@ -152,7 +152,7 @@ func TestProgressNoColor(t *testing.T) {
 			t.Errorf("colors without color: %q", buf.String())
 		}
 		var logBuf syncbuf.Buffer
-		p = newProgress(&logBuf, progressLines, false, true, nil) // color asked, but not a terminal
+		p = testProgress(&logBuf, progressLines, false, true) // color asked, but not a terminal
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
 		p.end()
@@ -165,7 +165,7 @@ func TestProgressNoColor(t *testing.T) {
 func TestProgressQuietAndVerbose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var quiet syncbuf.Buffer
-		p := newProgress(&quiet, progressOff, false, false, nil)
+		p := testProgress(&quiet, progressOff, false, false)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusRunning))
 		time.Sleep(5 * time.Minute)
@@ -175,7 +175,7 @@ func TestProgressQuietAndVerbose(t *testing.T) {
 		}
 
 		var verbose syncbuf.Buffer
-		p = newProgress(&verbose, progressLines, true, false, nil)
+		p = testProgress(&verbose, progressLines, true, false)
 		p.begin(testTask, []string{idA})
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(),
 			Attempt: 3, Status: client.StatusRunning, Previous: client.StatusRunning, NextDelay: 2250 * time.Millisecond})
@@ -207,10 +207,10 @@ func TestClock(t *testing.T) {
 // long line is cut, so a key across the cut is not left in part.
 func TestProgressRedactsBeforeCut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		red := &redactor{}
-		red.add(longKey)
 		var buf syncbuf.Buffer
-		p := newProgress(red.writer(&buf), progressLines, true, false, red.redact)
+		o := newOutput(io.Discard, &buf)
+		o.addSecret(longKey)
+		p := newProgress(o, progressLines, true, false)
 		p.begin(testTask, []string{idA, idB})
 		// The key starts before the cut at 120 characters and ends after it.
 		u := change(idA, client.StatusRunning, client.StatusFailure)
@@ -234,7 +234,7 @@ func TestProgressRedactsBeforeCut(t *testing.T) {
 func TestProgressResultsAroundLiveLine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var term syncbuf.Buffer // stdout and stderr on one terminal
-		p := newProgress(&term, progressLive, false, false, nil)
+		p := testProgress(&term, progressLive, false, false)
 		stdout := p.results(&term)
 		p.begin(testTask, []string{idA, idB})
 		p.update(change(idA, "", client.StatusRunning))
@@ -268,11 +268,17 @@ func TestProgressResultsAroundLiveLine(t *testing.T) {
 func TestProgressResultsOffTerminal(t *testing.T) {
 	var stdout bytes.Buffer
 	for _, mode := range []progressMode{progressOff, progressLines} {
-		p := newProgress(io.Discard, mode, false, false, nil)
+		p := testProgress(io.Discard, mode, false, false)
 		if w := p.results(&stdout); w != io.Writer(&stdout) {
 			t.Errorf("mode %d: results wrapped stdout in %T, want it as it is", mode, w)
 		}
 	}
+}
+
+// testProgress is a progress display writing to w through an output layer
+// that knows no secret.
+func testProgress(w io.Writer, mode progressMode, verbose, color bool) *progress {
+	return newProgress(newOutput(io.Discard, w), mode, verbose, color)
 }
 
 func TestStatusColor(t *testing.T) {
