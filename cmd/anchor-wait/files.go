@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -58,9 +59,11 @@ func fileKind(m fs.FileMode) string {
 }
 
 // readSmallFile reads at most limit+1 bytes of the file at path, giving up
-// when ctx ends. A pipe (process substitution, say) is read as it is
-// written to; a named pipe nobody writes to reads as empty. what names the
-// file in errors, such as "--api-key-file".
+// when ctx ends. A file other than a regular one (a pipe, as of process
+// substitution) is read up to its first line that is not blank, so a
+// writer that keeps it open does not hold the read up; a named pipe nobody
+// writes to reads as empty. what names the file in errors, such as
+// "--api-key-file".
 func readSmallFile(ctx context.Context, path, what string, limit int64) ([]byte, fs.FileMode, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -78,11 +81,44 @@ func readSmallFile(ctx context.Context, path, what string, limit int64) ([]byte,
 	// when ctx does: its deadline is moved to the past.
 	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	r := io.LimitReader(f, limit+1)
+	var b []byte
+	if st.Mode().IsRegular() {
+		b, err = io.ReadAll(r)
+	} else {
+		b, err = readFirstLine(r)
+	}
 	if ctx.Err() != nil {
 		return nil, st.Mode(), stopped(ctx, "reading "+what+" "+quotePath(path))
 	}
 	return b, st.Mode(), err
+}
+
+// readFirstLine reads r up to the end of its first line that is not
+// blank, or to its end.
+func readFirstLine(r io.Reader) ([]byte, error) {
+	var b []byte
+	buf := make([]byte, 512)
+	for {
+		n, err := r.Read(buf)
+		b = append(b, buf[:n]...)
+		for start := 0; ; {
+			i := bytes.IndexByte(b[start:], '\n')
+			if i < 0 {
+				break
+			}
+			if len(bytes.TrimSpace(b[start:start+i])) > 0 {
+				return b[:start+i+1], nil
+			}
+			start += i + 1
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // reportFile is a file anchor-wait writes its results to: --junit,

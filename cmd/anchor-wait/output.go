@@ -20,9 +20,9 @@ import (
 //
 // A failed write to stdout or to a report file is recorded, and fails the
 // run (exit 8, see finalCode); stdout is then left alone, and the reports
-// are still written. A write that may block (a pipe, a terminal) gives up
-// once the run's deadline has passed (with writeGrace to spare) or
-// writeGrace after an interrupt, so that nothing hangs the job.
+// are still written. A write that may block (a pipe, a terminal) is given
+// up on writeGrace after the end of --timeout, or after an interrupt, so
+// that nothing hangs the job.
 //
 // It is safe for concurrent use.
 type output struct {
@@ -196,9 +196,14 @@ func (s *stream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeGrace is how long a write that blocks may take once the run's
-// deadline has passed, or after an interrupt.
+// writeGrace is how long past the end of --timeout, or after an
+// interrupt, a write that blocks is waited for: long enough for a reader
+// that reads, short enough that nothing hangs the job.
 const writeGrace = 2 * time.Second
+
+// minWriteWait is how long any write is waited for, however late: a
+// reader that reads takes it at once.
+const minWriteWait = 100 * time.Millisecond
 
 // Errors of a write given up on.
 var (
@@ -206,17 +211,19 @@ var (
 	errInterruptedWrite = errors.New("nothing took what was written, after an interrupt")
 )
 
-// writeLimits bound the writes that may block.
+// writeLimits bound the writes that may block: none is waited for past
+// writeGrace after the deadline, or after the first interrupt a blocked
+// write sees.
 type writeLimits struct {
-	mu        sync.Mutex
-	deadline  time.Time       // zero: none
-	interrupt <-chan struct{} // nil: never
+	mu            sync.Mutex
+	deadline      time.Time       // zero: none
+	interrupt     <-chan struct{} // nil: never
+	interruptedAt time.Time       // when a blocked write first saw the interrupt
 }
 
 // write writes p to w. When bounded, the write runs on a goroutine of its
-// own and is given up on once the deadline (and writeGrace) has passed,
-// or writeGrace after an interrupt; the goroutine is then left blocked, to
-// end with the process.
+// own and is given up on writeGrace after the deadline, or after an
+// interrupt; the goroutine is then left blocked, to end with the process.
 func (l *writeLimits) write(w io.Writer, p []byte, bounded bool) error {
 	if !bounded {
 		_, err := w.Write(p)
@@ -232,7 +239,7 @@ func (l *writeLimits) write(w io.Writer, p []byte, bounded bool) error {
 	}()
 	var timeout <-chan time.Time
 	if !deadline.IsZero() {
-		t := time.NewTimer(max(time.Until(deadline), writeGrace))
+		t := time.NewTimer(max(time.Until(deadline.Add(writeGrace)), minWriteWait))
 		defer t.Stop()
 		timeout = t.C
 	}
@@ -243,11 +250,19 @@ func (l *writeLimits) write(w io.Writer, p []byte, bounded bool) error {
 		return errBlockedWrite
 	case <-interrupt:
 	}
-	t := time.NewTimer(writeGrace)
+	l.mu.Lock()
+	if l.interruptedAt.IsZero() {
+		l.interruptedAt = time.Now()
+	}
+	at := l.interruptedAt
+	l.mu.Unlock()
+	t := time.NewTimer(max(time.Until(at.Add(writeGrace)), minWriteWait))
 	defer t.Stop()
 	select {
 	case err := <-done:
 		return err
+	case <-timeout:
+		return errBlockedWrite
 	case <-t.C:
 		return errInterruptedWrite
 	}

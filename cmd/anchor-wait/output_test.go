@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -196,5 +197,79 @@ func TestResultsRedactedOnOutput(t *testing.T) {
 	assertNoSecrets(t, "result JSON", buf.String())
 	if !strings.Contains(buf.String(), redacted) {
 		t.Errorf("result %s: want %s in place of the key", buf.String(), redacted)
+	}
+}
+
+// blockingWriter is a Writer whose writes block until release is closed.
+type blockingWriter struct{ release chan struct{} }
+
+func (b blockingWriter) Write(p []byte) (int, error) {
+	<-b.release
+	return len(p), nil
+}
+
+// TestWriteLimits: a write that blocks is given up on writeGrace after
+// the deadline, or after an interrupt; one that does not is waited for,
+// however late.
+func TestWriteLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		blocked := blockingWriter{release: make(chan struct{})}
+		defer close(blocked.release) // lets the abandoned writes end
+		start := time.Now()
+		l := &writeLimits{deadline: start.Add(5 * time.Second)}
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(start) != 5*time.Second+writeGrace {
+			t.Errorf("blocked write before the deadline: %v after %v; want %v after %v", err, time.Since(start), errBlockedWrite, 5*time.Second+writeGrace)
+		}
+		// Past deadline and grace: a write that blocks gets minWriteWait, one
+		// that does not succeeds.
+		at := time.Now()
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(at) != minWriteWait {
+			t.Errorf("blocked write past the deadline: %v after %v; want %v after %v", err, time.Since(at), errBlockedWrite, minWriteWait)
+		}
+		var buf bytes.Buffer
+		if err := l.write(&buf, []byte("late"), true); err != nil || buf.String() != "late" {
+			t.Errorf("a write that does not block, past the deadline: %v, wrote %q", err, buf.String())
+		}
+
+		interrupt := make(chan struct{})
+		l = &writeLimits{interrupt: interrupt}
+		go func() {
+			time.Sleep(3 * time.Second)
+			close(interrupt)
+		}()
+		at = time.Now()
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errInterruptedWrite) || time.Since(at) != 3*time.Second+writeGrace {
+			t.Errorf("blocked write, then an interrupt: %v after %v; want %v after %v", err, time.Since(at), errInterruptedWrite, 3*time.Second+writeGrace)
+		}
+		// The grace counts from the interrupt, not from each write.
+		time.Sleep(time.Second)
+		at = time.Now()
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errInterruptedWrite) || time.Since(at) != minWriteWait {
+			t.Errorf("blocked write after the interrupt's grace: %v after %v; want %v", err, time.Since(at), minWriteWait)
+		}
+	})
+}
+
+// TestOutputFinalCode: a failed write makes the run exit 8 unless a more
+// urgent code applies; an interrupt that cut a write short makes it 130.
+func TestOutputFinalCode(t *testing.T) {
+	o := newOutput(io.Discard, io.Discard)
+	for _, code := range []int{exitSuccess, exitFailure, exitAPIError, exitUsage, exitInterrupted} {
+		if got := o.finalCode(code); got != code {
+			t.Errorf("no failure: finalCode(%d) = %d, want it unchanged", code, got)
+		}
+	}
+	o.fail("the results", "stdout", errors.New("broken pipe"))
+	for code, want := range map[int]int{exitSuccess: exitWriteError, exitFailure: exitWriteError, exitAPIError: exitWriteError, exitUsage: exitUsage, exitInterrupted: exitInterrupted} {
+		if got := o.finalCode(code); got != want {
+			t.Errorf("after a failed write: finalCode(%d) = %d, want %d", code, got, want)
+		}
+	}
+	o.fail("the JUnit report", `"r.xml"`, errInterruptedWrite)
+	if got := o.finalCode(exitWriteError); got != exitInterrupted {
+		t.Errorf("after an interrupted write: finalCode(8) = %d, want 130", got)
+	}
+	if got, want := o.failureText(), `the results to stdout (broken pipe), the JUnit report to "r.xml" (`+errInterruptedWrite.Error()+`)`; got != want {
+		t.Errorf("failureText() = %q, want %q", got, want)
 	}
 }

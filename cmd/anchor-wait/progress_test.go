@@ -8,9 +8,11 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/anchorwait/anchorwait/internal/syncbuf"
 
@@ -289,6 +291,74 @@ func TestStatusColor(t *testing.T) {
 	for _, tt := range tests {
 		if got := statusColor(tt.label); got != tt.want {
 			t.Errorf("statusColor(%q) = %q, want %q", tt.label, got, tt.want)
+		}
+	}
+}
+
+// TestProgressLiveFitsWidth: the live line is cut to less than the
+// terminal's width, colors included, so it never wraps; it asks for the
+// width at each redraw.
+func TestProgressLiveFitsWidth(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf syncbuf.Buffer
+		p := testProgress(&buf, progressLive, false, true)
+		var width atomic.Int64 // the display's clock asks for it while the test changes it
+		width.Store(30)
+		p.width = func() int { return int(width.Load()) }
+		ids := []string{idA, idB, idC, exampleID}
+		p.begin(testTask, ids)
+		p.update(change(idA, "", client.StatusRunning))
+		p.update(change(idB, "", client.StatusQueued))
+		p.update(change(idC, "", "paused-for-a-very-long-undocumented-reason"))
+		time.Sleep(1100 * time.Millisecond)
+		width.Store(200)
+		time.Sleep(time.Second)
+		p.end()
+		out := buf.String()
+		draws := strings.Split(out, "\r\x1b[K")
+		sawCut, sawWhole := false, false
+		for _, d := range draws {
+			if d == "" || strings.Contains(d, "\n") {
+				continue // a line of its own, or the clearing at the end
+			}
+			visible := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(d, "")
+			if n := utf8.RuneCountInString(visible); n > 199 {
+				t.Errorf("live line of %d characters on a 200-column terminal: %q", n, d)
+			}
+			if strings.HasSuffix(visible, "...") {
+				sawCut = true
+				if n := utf8.RuneCountInString(visible); n != 29 {
+					t.Errorf("cut live line %q has %d characters, want 29 on a 30-column terminal", visible, n)
+				}
+				if i := strings.LastIndex(d, "\x1b[3"); i >= 0 && !strings.Contains(d[i:], "\x1b[0m") {
+					t.Errorf("cut live line leaves a color open: %q", d)
+				}
+			} else if strings.Contains(visible, "paused-for") {
+				sawWhole = true
+			}
+		}
+		if !sawCut || !sawWhole {
+			t.Errorf("want a live line cut at 30 columns and one whole at 200; got %q", out)
+		}
+	})
+}
+
+func TestFitWidth(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789", 10, "0123456789"},
+		{"0123456789abc", 10, "0123456..."},
+		{"\x1b[32msuccess\x1b[0m and more", 10, "\x1b[32msuccess\x1b[0m..."},
+		{"ab \x1b[32msuccess\x1b[0m", 8, "ab \x1b[32msu\x1b[0m..."},
+		{"ééééééé", 5, "éé..."},
+	}
+	for _, tt := range tests {
+		if got := fitWidth(tt.in, tt.n); got != tt.want {
+			t.Errorf("fitWidth(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
 }

@@ -295,3 +295,60 @@ func TestTimeoutCoversStdin(t *testing.T) {
 		}
 	})
 }
+
+// TestRunInterruptedWhileStartInFlight: an interrupt while a start's
+// request is out says that an execution may have started, and counts only
+// the executions that did start as still waiting.
+func TestRunInterruptedWhileStartInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The first start takes 1s; the second would take 10s.
+		s := &fakeStarter{delay: time.Second, failFrom: 2, failDelay: 10 * time.Second}
+		running := func(ctx context.Context, _, id string) (*client.Execution, error) { return running(id), nil }
+		var stdout, stderr syncbuf.Buffer
+		w := testWaiter(running, 0, &stdout, &stderr)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			time.Sleep(2 * time.Second)
+			cancel()
+		}()
+		code := runTask(ctx, w, s, &startFlags{count: 2})
+		if code != exitInterrupted {
+			t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr.String())
+		}
+		for _, want := range []string{
+			"cannot start task " + testTask + ": interrupted while starting it; a start request was out, so an execution may have started that is not waited for",
+			"one execution in 2s: 1 interrupted; exit 130: interrupted with one execution still waiting\n",
+		} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+			}
+		}
+		d := decodeResults(t, stdout.String())
+		if len(d.Results) != 1 || d.ExitCode != exitInterrupted || d.Results[0]["error"] != "interrupted" {
+			t.Errorf("document %+v: want the started execution, interrupted, and exit code 130", d)
+		}
+		if !strings.Contains(stdout.String(), `"error": "cannot start task `) {
+			t.Errorf("the document does not say why the task was not started:\n%s", stdout.String())
+		}
+	})
+}
+
+// TestRunInterruptedBeforeAnyStart: an interrupt before any start was sent
+// says so, with no execution counted.
+func TestRunInterruptedBeforeAnyStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var stdout, stderr syncbuf.Buffer
+		w := testWaiter(nil, 0, &stdout, &stderr)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if code := runTask(ctx, w, &fakeStarter{}, &startFlags{count: 3}); code != exitInterrupted {
+			t.Fatalf("exit %d, want 130", code)
+		}
+		want := "anchor-wait: cannot start task " + testTask + ": interrupted before every start was sent\n" +
+			"no execution to wait for; exit 130: interrupted before the task was started\n"
+		if stderr.String() != want {
+			t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), want)
+		}
+	})
+}
