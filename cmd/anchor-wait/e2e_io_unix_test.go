@@ -218,6 +218,7 @@ func TestE2EStdoutBlocked(t *testing.T) {
 	start := time.Now()
 	code := exitOf(t, cmd, cmd.Run())
 	took := time.Since(start)
+	t.Logf("a stdout nobody reads, --timeout %v: exit %d after %v", timeout, code, took.Round(time.Millisecond))
 	if code != exitWriteError || !strings.Contains(stderr.String(), "cannot write the results: stdout: nothing took what was written, past --timeout") {
 		t.Errorf("exit %d, want %d and a message about stdout; stderr:\n%s", code, exitWriteError, stderr.String())
 	}
@@ -310,6 +311,7 @@ func TestE2EAPIKeyFileFIFO(t *testing.T) {
 		start := time.Now()
 		r := runBin(t, env, "", "--timeout", "1s", "--api-key-file", fifo, testTask, testExec)
 		took := time.Since(start)
+		t.Logf("exit %d after %v", r.code, took.Round(time.Millisecond))
 		if r.code != exitWaitTimeout || !strings.Contains(r.stderr, "--timeout 1s ran out while reading --api-key-file "+quotePath(fifo)) {
 			t.Errorf("exit %d, stderr %q; want 3 and the pipe named", r.code, r.stderr)
 		}
@@ -335,6 +337,7 @@ func TestE2EAPIKeyFileFIFO(t *testing.T) {
 			t.Fatal(err)
 		}
 		code := exitOf(t, cmd, cmd.Wait())
+		t.Logf("exit %d %v after SIGTERM", code, time.Since(start).Round(time.Millisecond))
 		if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted while reading --api-key-file") {
 			t.Errorf("exit %d, stderr %q; want 130 and what was interrupted", code, stderr.String())
 		}
@@ -378,6 +381,7 @@ func TestE2EJUnitFIFO(t *testing.T) {
 		start := time.Now()
 		res := runBin(t, r.env, "", withFastPolls("--timeout", timeout.String(), "--junit", fifo, testTask, big())...)
 		took := time.Since(start)
+		t.Logf("exit %d after %v", res.code, took.Round(time.Millisecond))
 		if res.code != exitWriteError || !strings.Contains(res.stderr, "cannot write the JUnit report: "+quotePath(fifo)+": nothing took what was written, past --timeout") {
 			t.Errorf("exit %d, want 8 and the report named; stderr:\n%s", res.code, res.stderr)
 		}
@@ -414,6 +418,7 @@ func TestE2EJUnitFIFO(t *testing.T) {
 			t.Fatal(err)
 		}
 		code := exitOf(t, cmd, cmd.Wait())
+		t.Logf("exit %d %v after SIGTERM", code, time.Since(start).Round(time.Millisecond))
 		if code != exitInterrupted {
 			t.Errorf("exit %d, want 130; stderr:\n%s", code, stderr.String())
 		}

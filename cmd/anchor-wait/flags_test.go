@@ -114,6 +114,7 @@ func TestUsageErrors(t *testing.T) {
 		{"command after a bad flag value", good, "", []string{"--timeout", "soon", "run", testTask}, "run must come first, before any flag"},
 		{"demo after a flag", good, "", []string{"--output", "json", "demo"}, "demo must come first, before any flag: want anchor-wait demo [flags]"},
 		{"help after a flag", good, "", []string{"--quiet", "help"}, "help must come first, before any flag"},
+		{"run after --version", good, "", []string{"--version", "run", testTask}, "run must come first, before any flag"},
 		{"wait as a command", good, "", []string{"wait", testTask, testExec}, `unknown command "wait": anchor-wait waits when no command is given: want anchor-wait [flags] TASK_ID EXECUTION_ID...`},
 		{"start as a command", good, "", []string{"start", testTask}, `unknown command "start": the nearest is run: want anchor-wait run [flags]`},
 		{"a typo of a command", good, "", []string{"rnu", testTask}, `unknown command "rnu": the nearest is run`},

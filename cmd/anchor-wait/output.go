@@ -21,8 +21,9 @@ import (
 // A failed write to stdout or to a report file is recorded, and fails the
 // run (exit 8, see finalCode); stdout is then left alone, and the reports
 // are still written. A write that may block (a pipe, a terminal) is given
-// up on writeGrace after the end of --timeout, or after an interrupt, so
-// that nothing hangs the job.
+// up on at the end of --timeout (writeGrace after it at most, for the
+// reports of a run that --timeout ended), or writeGrace after an
+// interrupt, so that nothing hangs the job.
 //
 // It is safe for concurrent use.
 type output struct {
@@ -196,9 +197,9 @@ func (s *stream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeGrace is how long past the end of --timeout, or after an
-// interrupt, a write that blocks is waited for: long enough for a reader
-// that reads, short enough that nothing hangs the job.
+// writeGrace is how long a write that blocks is waited for when it began
+// near or past the end of --timeout, or after an interrupt: long enough for
+// a reader that reads, short enough that nothing hangs the job.
 const writeGrace = 2 * time.Second
 
 // minWriteWait is how long any write is waited for, however late: a
@@ -211,9 +212,10 @@ var (
 	errInterruptedWrite = errors.New("nothing took what was written, after an interrupt")
 )
 
-// writeLimits bound the writes that may block: none is waited for past
-// writeGrace after the deadline, or after the first interrupt a blocked
-// write sees.
+// writeLimits bound the writes that may block: one that begins well
+// before the deadline is given up on at the deadline; none is waited for
+// past writeGrace after the deadline, or after the first interrupt a
+// blocked write sees.
 type writeLimits struct {
 	mu            sync.Mutex
 	deadline      time.Time       // zero: none
@@ -222,8 +224,9 @@ type writeLimits struct {
 }
 
 // write writes p to w. When bounded, the write runs on a goroutine of its
-// own and is given up on writeGrace after the deadline, or after an
-// interrupt; the goroutine is then left blocked, to end with the process.
+// own and is given up on as writeLimits says (but never before
+// minWriteWait); the goroutine is then left blocked, to end with the
+// process.
 func (l *writeLimits) write(w io.Writer, p []byte, bounded bool) error {
 	if !bounded {
 		_, err := w.Write(p)
@@ -239,7 +242,17 @@ func (l *writeLimits) write(w io.Writer, p []byte, bounded bool) error {
 	}()
 	var timeout <-chan time.Time
 	if !deadline.IsZero() {
-		t := time.NewTimer(max(time.Until(deadline.Add(writeGrace)), minWriteWait))
+		// Before the deadline, a write is waited for until the deadline,
+		// or writeGrace if that is later; never past writeGrace after it.
+		base := time.Now()
+		if base.After(deadline) {
+			base = deadline
+		}
+		giveUp := base.Add(writeGrace)
+		if giveUp.Before(deadline) {
+			giveUp = deadline
+		}
+		t := time.NewTimer(max(time.Until(giveUp), minWriteWait))
 		defer t.Stop()
 		timeout = t.C
 	}

@@ -208,23 +208,32 @@ func (b blockingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestWriteLimits: a write that blocks is given up on writeGrace after
-// the deadline, or after an interrupt; one that does not is waited for,
-// however late.
+// TestWriteLimits: a write that blocks is given up on at the deadline, or
+// writeGrace after it for one that began near or past it, or writeGrace
+// after an interrupt; one that does not block is waited for, however late.
 func TestWriteLimits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		blocked := blockingWriter{release: make(chan struct{})}
 		defer close(blocked.release) // lets the abandoned writes end
 		start := time.Now()
 		l := &writeLimits{deadline: start.Add(5 * time.Second)}
-		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(start) != 5*time.Second+writeGrace {
-			t.Errorf("blocked write before the deadline: %v after %v; want %v after %v", err, time.Since(start), errBlockedWrite, 5*time.Second+writeGrace)
+		for _, tt := range []struct {
+			name string
+			wait time.Duration
+		}{
+			{"well before the deadline: until the deadline", 5 * time.Second},
+			{"at the deadline: writeGrace", writeGrace},
+			{"past the deadline and its grace: minWriteWait", minWriteWait},
+		} {
+			at := time.Now()
+			if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(at) != tt.wait {
+				t.Errorf("blocked write %s: %v after %v; want %v after %v", tt.name, err, time.Since(at), errBlockedWrite, tt.wait)
+			}
 		}
-		// Past deadline and grace: a write that blocks gets minWriteWait, one
-		// that does not succeeds.
+		l = &writeLimits{deadline: time.Now().Add(time.Second)}
 		at := time.Now()
-		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(at) != minWriteWait {
-			t.Errorf("blocked write past the deadline: %v after %v; want %v after %v", err, time.Since(at), errBlockedWrite, minWriteWait)
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(at) != writeGrace {
+			t.Errorf("blocked write within writeGrace of the deadline: %v after %v; want %v", err, time.Since(at), writeGrace)
 		}
 		var buf bytes.Buffer
 		if err := l.write(&buf, []byte("late"), true); err != nil || buf.String() != "late" {

@@ -22,12 +22,12 @@ func (o *waitOptions) targets() flagTargets {
 func (o *waitOptions) setArgs(positional []string) error {
 	const want = "want anchor-wait [flags] TASK_ID EXECUTION_ID... (or TASK_ID - to read the IDs from stdin)"
 	switch {
+	case len(positional) > 0 && commandWord(positional[0]):
+		return mustComeFirst(positional[0])
 	case o.toolVersion:
 		return nil
 	case len(positional) == 0:
 		return usagef("no task ID: %s", want)
-	case commandWord(positional[0]):
-		return mustComeFirst(positional[0])
 	case looksLikeCommand(positional[0]):
 		return unknownCommand(positional[0])
 	case len(positional) == 1:
