@@ -33,7 +33,7 @@ func runCommand() *commandDef {
 	return bindCommand(commandDef{
 		name: cmdRun,
 		synopses: []synopsis{
-			{"anchor-wait run [flags] TASK_ID", "start the task, then wait for it (see anchor-wait run --help)"},
+			{"anchor-wait run [flags] TASK_ID", "start the task, then wait for it"},
 		},
 		about: `anchor-wait run starts a task through POST /v1/task/run (async) and waits for the
 executions it started. Their IDs go to stderr at once ("started execution ID"),
