@@ -108,8 +108,6 @@ func runTask(ctx context.Context, w *waiter, s starter, o *startFlags) int {
 			results[i] = interruptedResult(w.taskID, id)
 		}
 		return w.reportResults(results, nil)
-	case sf.code == exitUsage:
-		return exitUsage
 	case len(st.ids) == 0:
 		return w.reportResults(nil, nil)
 	}
