@@ -114,13 +114,13 @@ func isClosed(ch chan struct{}) bool {
 // startFailure is why a task could not be started, all of it or some.
 type startFailure struct {
 	taskID string
-	err    error
+	err    error // the first failed start's, or the context's
 	// code is the exit code it calls for: 4 (the API), 3 (--timeout ran
 	// out while starting), 130 (a signal), 2 (the API refused the request
 	// as invalid).
 	code int
-	// message says it for people, the cause first: "cannot start task X:
-	// ...".
+	// message says it for people: "cannot start task X: ...", and
+	// whether an execution may have started unseen.
 	message string
 	// inFlight counts the starts cut short while their request was out:
 	// each may have started an execution.
