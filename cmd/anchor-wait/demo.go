@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -33,19 +33,54 @@ func demoPlan() []demoExecution {
 	}
 }
 
-// demoOptions are the flags a real run would be given: short poll
-// intervals, so the demo ends promptly.
-func demoOptions(o options) options {
+// demoOptions are the options of demo.
+type demoOptions struct {
+	report reportFlags
+}
+
+func (o *demoOptions) targets() flagTargets { return flagTargets{report: &o.report} }
+
+func (o *demoOptions) setArgs(positional []string) error { return noArgs(cmdDemo, positional) }
+
+func demoCommand() *commandDef {
+	return bindCommand(commandDef{
+		name: cmdDemo,
+		synopses: []synopsis{
+			{"anchor-wait demo [flags]", "a self-contained demo on a built-in fake API; needs no key"},
+		},
+		about: `anchor-wait demo starts a fake Anchor Browser API on a loopback port, adds a few
+simulated executions (some succeed, one fails, one is slow) and waits for them
+through the same code path as a real run: real HTTP, progress and the summary.
+It needs no API key and ends in about ten seconds. It exits 0 when the
+demonstration ran as intended and says which exit code a real run with those
+outcomes would have returned.
+`,
+		examples: []string{
+			"go run ./cmd/anchor-wait demo",
+			"anchor-wait demo --output json",
+		},
+		exitNote: "  For demo itself: 0 when the demonstration went as planned, 1 when it did not.\n",
+	}, demoRun)
+}
+
+// demoPollFlags are the poll flags a real run would be given: the
+// defaults, with short poll intervals, so the demo ends promptly.
+func demoPollFlags() pollFlags {
+	o := *defaultTargets().poll
 	o.timeout = 30 * time.Second
 	o.interval = 250 * time.Millisecond
 	o.maxInterval = time.Second
-	o.concurrency = defaultConcurrency
 	return o
 }
 
-// runDemo is the demo command: a fake API on a loopback port, a handful of
+// demoRun is the demo command: a fake API on a loopback port, a handful of
 // simulated executions, and the same wait as a real run.
-func runDemo(ctx context.Context, o options, prog *progress, stdout, stderr io.Writer, red *redactor) int {
+func demoRun(ctx context.Context, e *cliEnv, o *demoOptions) int {
+	start := time.Now()
+	if err := o.report.check(); err != nil {
+		return e.fail(err)
+	}
+	stderr := e.out.Stderr()
 	srv, err := anchortest.Listen("127.0.0.1:0")
 	if err != nil {
 		if srv, err = anchortest.Listen("[::1]:0"); err != nil {
@@ -54,36 +89,35 @@ func runDemo(ctx context.Context, o options, prog *progress, stdout, stderr io.W
 		}
 	}
 	defer srv.Close()
-	red.add(srv.APIKey())
-	o = demoOptions(o)
+	e.out.addSecret(srv.APIKey())
+	poll := demoPollFlags()
+	ctx, cancel := e.withTimeout(ctx, poll.timeout)
+	defer cancel()
 
 	plan := demoPlan()
 	ids := make([]string, len(plan))
 	want := map[string]outcome{}
-	for i, e := range plan {
-		ids[i] = srv.AddExecution(demoTaskID, e.script)
-		want[ids[i]] = e.want
+	for i, d := range plan {
+		ids[i] = srv.AddExecution(demoTaskID, d.script)
+		want[ids[i]] = d.want
 	}
-	c, err := newClient(srv.APIKey(), srv.URL, &o)
+	c, err := newClient(srv.APIKey(), srv.URL, poll.concurrency)
 	if err != nil {
 		fmt.Fprintf(stderr, "anchor-wait demo: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
-	w := &waiter{
-		opts: o, taskID: demoTaskID, getter: c, progress: prog,
-		stdout: stdout, stderr: stderr, redact: red.redact,
+	w := e.waiterFor(demoTaskID, c, &poll, &o.report, start)
+	defer w.close()
+	if err := w.openReports(); err != nil {
+		return e.fail(err)
 	}
-	if err := w.openJUnit(); err != nil {
-		return fail(stderr, err)
-	}
-	defer w.closeJUnit()
-	if !o.quiet {
+	if !o.report.quiet {
 		fmt.Fprintf(stderr, "anchor-wait demo: a fake Anchor Browser API is serving on %s (loopback only, no API key needed).\n", srv.URL)
 		fmt.Fprintf(stderr, "It runs %d simulated executions of task %s: three succeed within 4s, one fails, one is slow (about 8s).\n", len(plan), demoTaskID)
 		fmt.Fprintf(stderr, "Waiting for them as `anchor-wait %s ID...` would, polling over real HTTP:\n\n", demoTaskID)
 	}
-	results, code := w.wait(ctx, ids)
-	if ctx.Err() != nil {
+	results, code := w.waitFor(ctx, ids)
+	if ctx.Err() != nil && !errors.Is(context.Cause(ctx), errWaitTimeout) {
 		fmt.Fprintln(stderr, "anchor-wait demo: interrupted")
 		return exitInterrupted
 	}
@@ -93,7 +127,7 @@ func runDemo(ctx context.Context, o options, prog *progress, stdout, stderr io.W
 			wrong = append(wrong, fmt.Sprintf("%s ended %s, not %s", r.ExecutionID, r.outcome, want[r.ExecutionID]))
 		}
 	}
-	reason := exitReason(code, outcomesOf(results))
+	reason := w.reason(code, outcomesOf(results))
 	if len(wrong) > 0 || code != exitFailure {
 		fmt.Fprintf(stderr, "\nanchor-wait demo: the demonstration did not go as planned (a real run would exit %d: %s): %s\n",
 			code, reason, strings.Join(wrong, "; "))

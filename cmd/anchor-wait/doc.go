@@ -7,14 +7,25 @@
 //	anchor-wait [flags] TASK_ID -                 execution IDs from stdin
 //	anchor-wait run [flags] TASK_ID               start the task and wait for it
 //	anchor-wait demo                              a self-contained demo on a fake API
+//	anchor-wait help [COMMAND]                    the help of a command
+//	anchor-wait version                           the version
 //
 // Results go to stdout (a table, a JSON document, or one JSON line per
 // execution as it finishes); progress goes to stderr. The exit code says how
 // the executions ended: 0 all succeeded, 1 one failed, 5 one timed out on
 // Anchor's side, 6 one was cancelled, 3 --timeout ran out first, 4 the API
-// could not answer, 2 bad usage (nothing was sent), 130 interrupted.
-// Run anchor-wait --help for the flags and the full table.
+// could not answer, 8 the results could not be written, 2 bad usage
+// (nothing was sent), 130 interrupted. Run anchor-wait --help for the flags
+// and the full table.
 //
 // The API key comes from ANCHORBROWSER_API_KEY or --api-key-file and is never
 // printed.
+//
+// The code follows the model of gh: each command has its options type and
+// its run function in a file named for it (wait.go, run.go, demo.go,
+// help.go, version.go), listed in the command table (commands.go); every
+// flag is a row of the flag table (flags.go), which defines the flag sets
+// and the flags section of --help; the exit codes are a table too
+// (exitcode.go). Everything the command writes goes through one output
+// layer (output.go), which redacts it.
 package main

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/client/anchortest"
@@ -93,9 +94,19 @@ func scriptPath(t *testing.T) string {
 // and stderr), feeding it stdin, and returns all it wrote there.
 func runOnTerminal(t *testing.T, env map[string]string, stdin string, args ...string) string {
 	t.Helper()
+	return runOnTerminalAfter(t, "", env, stdin, args...)
+}
+
+// runOnTerminalAfter is runOnTerminal with the shell command setup run on
+// the terminal first, such as stty to set its size.
+func runOnTerminalAfter(t *testing.T, setup string, env map[string]string, stdin string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), procGuard)
 	defer cancel()
 	line := quoteShell(binary(t))
+	if setup != "" {
+		line = setup + "; exec " + line
+	}
 	for _, a := range args {
 		line += " " + quoteShell(a)
 	}
@@ -150,5 +161,50 @@ func TestE2EStdinTerminalHint(t *testing.T) {
 	}
 	if !strings.Contains(out, id+"  success") {
 		t.Errorf("the ID typed on the terminal was not waited for:\n%q", out)
+	}
+}
+
+// TestE2ETerminalWidth: on a narrow terminal the live line is cut to fit,
+// so it never wraps.
+func TestE2ETerminalWidth(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, anchortest.WithTemplate(anchortest.Succeed(300*time.Millisecond, 1500*time.Millisecond, "ok")))
+	out := runOnTerminalAfter(t, "stty cols 30", fakeEnv(srv), "", runArgs("--count", "3", testTask)...)
+	live, cut := 0, 0
+	for _, seg := range strings.Split(out, "\r\x1b[K") {
+		// A line of its own may come first; the live line is what follows.
+		if i := strings.LastIndexByte(seg, '\n'); i >= 0 {
+			seg = seg[i+1:]
+		}
+		if seg == "" {
+			continue
+		}
+		live++
+		if n := utf8.RuneCountInString(seg); n > 29 {
+			t.Errorf("live line of %d characters on a 30-column terminal: %q", n, seg)
+		}
+		if strings.HasSuffix(seg, "...") {
+			cut++
+		}
+	}
+	if live == 0 || cut == 0 {
+		t.Errorf("%d live lines drawn, %d of them cut; want some cut to fit:\n%q", live, cut, out)
+	}
+}
+
+// TestE2ETerminalDumb: TERM=dumb gets no escape codes at all, not even the
+// live line's.
+func TestE2ETerminalDumb(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, anchortest.WithTemplate(quickSuccess()))
+	env := fakeEnv(srv)
+	env["TERM"] = "dumb"
+	env["NO_COLOR"] = "" // colors would be on but for TERM=dumb
+	out := runOnTerminal(t, env, "", runArgs("--count", "2", testTask)...)
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("escape codes with TERM=dumb:\n%q", out)
+	}
+	if !strings.Contains(out, "-> success") || !strings.Contains(out, "2 executions in") {
+		t.Errorf("no progress lines with TERM=dumb:\n%q", out)
 	}
 }

@@ -492,8 +492,8 @@ func TestE2EDemo(t *testing.T) {
 		t.Errorf("demo took %v, want under 20s", took)
 	}
 	t.Logf("demo took %v", took.Round(100*time.Millisecond))
-	if n := strings.Count(r.stdout, "\n"); n != 6 {
-		t.Errorf("stdout has %d lines, want a header and 5 rows:\n%s", n, r.stdout)
+	if n := strings.Count(r.stdout, "\n"); n != 7 {
+		t.Errorf("stdout has %d lines, want a header, 5 rows and the closing line:\n%s", n, r.stdout)
 	}
 	for _, want := range []string{"A real run would exit 1: one execution failed.", "running -> failure", "http://127.0.0.1:"} {
 		if !strings.Contains(r.stderr, want) {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
 )
 
-// Exit codes: the contract with CI pipelines (see the help text).
+// Exit codes: the contract with CI pipelines. What each means, and which
+// wins when several apply, is exitTable.
 const (
 	exitSuccess     = 0   // every execution ended success
 	exitFailure     = 1   // at least one ended failure
@@ -18,8 +20,62 @@ const (
 	exitAPIError    = 4   // the API could not answer for at least one
 	exitTimeout     = 5   // at least one ended timeout (Anchor's own limit)
 	exitCancelled   = 6   // at least one ended cancelled
-	exitInterrupted = 130 // SIGINT or SIGTERM before every execution finished
+	exitWriteError  = 8   // the results could not be written
+	exitInterrupted = 130 // a signal before every execution finished
 )
+
+// exitDef is one exit code: its number, the word written as status= to
+// $GITHUB_OUTPUT, and what it means. In meaning, `backquoted` words are
+// flags and names: the README shows them as code, --help as they are.
+type exitDef struct {
+	code    int
+	word    string
+	meaning string
+}
+
+// exitTable lists every exit code, in precedence order: with several
+// executions, the first row that applies wins. exitCode, statusWord, the
+// exit codes of --help and of the README all come from it.
+var exitTable = []exitDef{
+	{exitUsage, "usage", "usage: bad flag, bad ID, missing API key, a report file that cannot be used; no request was sent"},
+	{exitInterrupted, "interrupted", "interrupted (SIGINT, SIGTERM or SIGHUP) before every execution finished or every report was written; what is known is reported"},
+	{exitWriteError, "write-error", "the results could not be written (stdout, `--junit`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`)"},
+	{exitAPIError, "api-error", "the API could not answer for at least one execution (not found, unauthorized, persistent errors, or no status at all before `--timeout` ran out)"},
+	{exitWaitTimeout, "wait-timeout", "`--timeout` ran out with at least one execution still queued or running"},
+	{exitFailure, "failure", "at least one execution ended `failure`"},
+	{exitTimeout, "timeout", "at least one execution ended `timeout` (Anchor's own limit, not `--timeout`)"},
+	{exitCancelled, "cancelled", "at least one execution ended `cancelled`"},
+	{exitSuccess, "success", "every execution ended `success`"},
+}
+
+// exitRank is the place of code in exitTable, len(exitTable) for a code
+// that is not there.
+func exitRank(code int) int {
+	for i, d := range exitTable {
+		if d.code == code {
+			return i
+		}
+	}
+	return len(exitTable)
+}
+
+// worse returns whichever of the exit codes a and b comes first in
+// exitTable: the one that wins when both apply.
+func worse(a, b int) int {
+	if exitRank(b) < exitRank(a) {
+		return b
+	}
+	return a
+}
+
+// statusWord is the one-word summary of an exit code, written as status=
+// to $GITHUB_OUTPUT.
+func statusWord(code int) string {
+	if i := exitRank(code); i < len(exitTable) {
+		return exitTable[i].word
+	}
+	return "unknown"
+}
 
 // outcome is how the wait for one execution ended.
 type outcome int
@@ -31,30 +87,35 @@ const (
 	outcomeCancelled                  // status cancelled
 	outcomeWaitTimeout                // our --timeout ran out first
 	outcomeAPIError                   // the API could not answer
-	outcomeInterrupted                // SIGINT/SIGTERM ended the wait
+	outcomeInterrupted                // a signal ended the wait
 	outcomeStopped                    // --fail-fast stopped the wait after another one failed
 )
 
-// String names the outcome as the JSON "status" summary and the GitHub
-// output do.
+// outcomeDef is what an outcome is called and the exit code it calls for.
+type outcomeDef struct {
+	word string
+	code int
+}
+
+// outcomeTable gives each outcome its word, as the JSON "status" summary
+// and the GitHub output say it, and its exit code. A wait stopped by
+// --fail-fast calls for exit 3 only when no other outcome explains the
+// stop (see exitCode).
+var outcomeTable = map[outcome]outcomeDef{
+	outcomeSuccess:     {"success", exitSuccess},
+	outcomeFailure:     {"failure", exitFailure},
+	outcomeTimeout:     {"timeout", exitTimeout},
+	outcomeCancelled:   {"cancelled", exitCancelled},
+	outcomeWaitTimeout: {"wait-timeout", exitWaitTimeout},
+	outcomeAPIError:    {"api-error", exitAPIError},
+	outcomeInterrupted: {"interrupted", exitInterrupted},
+	outcomeStopped:     {"stopped", exitWaitTimeout},
+}
+
+// String names the outcome.
 func (o outcome) String() string {
-	switch o {
-	case outcomeSuccess:
-		return "success"
-	case outcomeFailure:
-		return "failure"
-	case outcomeTimeout:
-		return "timeout"
-	case outcomeCancelled:
-		return "cancelled"
-	case outcomeWaitTimeout:
-		return "wait-timeout"
-	case outcomeAPIError:
-		return "api-error"
-	case outcomeInterrupted:
-		return "interrupted"
-	case outcomeStopped:
-		return "stopped"
+	if d, ok := outcomeTable[o]; ok {
+		return d.word
 	}
 	return "unknown"
 }
@@ -98,64 +159,33 @@ func classify(status client.Status, polls int, err error) outcome {
 	return outcomeWaitTimeout
 }
 
-// exitCode maps the outcomes of a run to its exit code. The first rule that
-// applies wins: interrupted 130, API error 4, --timeout 3, failure 1,
-// timeout 5, cancelled 6, else 0. A wait stopped by --fail-fast counts only
-// when nothing else explains it, as one that did not finish (3). With no
-// outcome at all there was nothing to wait for: a usage error.
+// exitCode maps the outcomes of the executions of a run to its exit code:
+// the one of exitTable's precedence that any outcome calls for. A wait
+// stopped by --fail-fast counts only when nothing else explains it, as one
+// that did not finish (3). With no outcome at all there was nothing to
+// wait for: a usage error.
 func exitCode(outcomes []outcome) int {
 	if len(outcomes) == 0 {
 		return exitUsage
 	}
-	seen := map[outcome]bool{}
+	code, stopped := exitSuccess, false
 	for _, o := range outcomes {
-		seen[o] = true
+		if o == outcomeStopped {
+			stopped = true
+			continue
+		}
+		code = worse(code, outcomeTable[o].code)
 	}
-	switch {
-	case seen[outcomeInterrupted]:
-		return exitInterrupted
-	case seen[outcomeAPIError]:
-		return exitAPIError
-	case seen[outcomeWaitTimeout]:
-		return exitWaitTimeout
-	case seen[outcomeFailure]:
-		return exitFailure
-	case seen[outcomeTimeout]:
-		return exitTimeout
-	case seen[outcomeCancelled]:
-		return exitCancelled
-	case seen[outcomeStopped]:
+	if code == exitSuccess && stopped {
 		return exitWaitTimeout
 	}
-	return exitSuccess
+	return code
 }
 
-// statusWord is the one-word summary of an exit code, written as status=
-// to $GITHUB_OUTPUT.
-func statusWord(code int) string {
-	switch code {
-	case exitSuccess:
-		return "success"
-	case exitFailure:
-		return "failure"
-	case exitUsage:
-		return "usage"
-	case exitWaitTimeout:
-		return "wait-timeout"
-	case exitAPIError:
-		return "api-error"
-	case exitTimeout:
-		return "timeout"
-	case exitCancelled:
-		return "cancelled"
-	case exitInterrupted:
-		return "interrupted"
-	}
-	return "unknown"
-}
-
-// exitReason explains an exit code in words, counting the outcomes that
-// caused it: "one execution failed", "2 executions ended cancelled".
+// exitReason explains an exit code in words, counting the executions whose
+// outcomes caused it: "one execution failed", "2 executions ended
+// cancelled". It returns "" when no outcome of the executions explains the
+// code (a failed start, a failed write): the caller knows why.
 func exitReason(code int, outcomes []outcome) string {
 	count := func(want ...outcome) int {
 		n := 0
@@ -168,28 +198,39 @@ func exitReason(code int, outcomes []outcome) string {
 		}
 		return n
 	}
+	var n int
+	var text string
 	switch code {
 	case exitSuccess:
 		if len(outcomes) == 1 {
 			return "the execution succeeded"
 		}
 		return fmt.Sprintf("all %d executions succeeded", len(outcomes))
-	case exitFailure:
-		return executions(count(outcomeFailure)) + " failed"
-	case exitTimeout:
-		return executions(count(outcomeTimeout)) + " ended timeout (Anchor's own time limit)"
-	case exitCancelled:
-		return executions(count(outcomeCancelled)) + " ended cancelled"
-	case exitWaitTimeout:
-		return "--timeout ran out with " + executions(count(outcomeWaitTimeout, outcomeStopped)) + " still queued or running"
-	case exitAPIError:
-		return "the API could not answer for " + executions(count(outcomeAPIError))
-	case exitInterrupted:
-		return "interrupted with " + executions(count(outcomeInterrupted)) + " still waiting"
 	case exitUsage:
 		return "nothing to wait for"
+	case exitFailure:
+		n = count(outcomeFailure)
+		text = executions(n) + " failed"
+	case exitTimeout:
+		n = count(outcomeTimeout)
+		text = executions(n) + " ended timeout (Anchor's own time limit)"
+	case exitCancelled:
+		n = count(outcomeCancelled)
+		text = executions(n) + " ended cancelled"
+	case exitWaitTimeout:
+		n = count(outcomeWaitTimeout, outcomeStopped)
+		text = "--timeout ran out with " + executions(n) + " still queued or running"
+	case exitAPIError:
+		n = count(outcomeAPIError)
+		text = "the API could not answer for " + executions(n)
+	case exitInterrupted:
+		n = count(outcomeInterrupted)
+		text = "interrupted with " + executions(n) + " still waiting"
 	}
-	return "unknown exit code"
+	if n == 0 {
+		return ""
+	}
+	return text
 }
 
 // executions says "one execution" or "N executions".
@@ -199,3 +240,26 @@ func executions(n int) string {
 	}
 	return fmt.Sprintf("%d executions", n)
 }
+
+// exitCodesHelp is the exit code section of --help, from exitTable.
+func exitCodesHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit codes (with several executions, the first row that applies wins):\n")
+	for _, d := range exitTable {
+		b.WriteString(wrapHelp(fmt.Sprintf("  %-4d ", d.code), stripCode(d.meaning)))
+	}
+	return b.String()
+}
+
+// exitCodesMarkdown is the exit code table of the README, from exitTable.
+func exitCodesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| code | status | meaning |\n|---|---|---|\n")
+	for _, d := range exitTable {
+		fmt.Fprintf(&b, "| %d | `%s` | %s |\n", d.code, d.word, d.meaning)
+	}
+	return b.String()
+}
+
+// stripCode drops the backquotes that mark code in a text of the tables.
+func stripCode(s string) string { return strings.ReplaceAll(s, "`", "") }

@@ -124,11 +124,64 @@ func TestExitReasonAndStatusWord(t *testing.T) {
 // TestHelpListsEveryExitCode keeps the help's table in step with the
 // constants.
 func TestHelpListsEveryExitCode(t *testing.T) {
-	for _, code := range []int{exitSuccess, exitFailure, exitUsage, exitWaitTimeout, exitAPIError, exitTimeout, exitCancelled, exitInterrupted} {
-		for _, cmd := range []command{cmdWait, cmdRun, cmdDemo} {
+	for _, code := range []int{exitSuccess, exitFailure, exitUsage, exitWaitTimeout, exitAPIError, exitTimeout, exitCancelled, exitWriteError, exitInterrupted} {
+		for _, cmd := range []command{cmdWait, cmdRun, cmdDemo, cmdHelp, cmdVersion} {
 			if !strings.Contains(helpText(cmd), fmt.Sprintf("\n  %-4d ", code)) {
 				t.Errorf("help of %s does not list exit code %d", cmd, code)
 			}
 		}
+	}
+}
+
+// TestExitTable: the exit codes come in the documented precedence, each
+// with its own status word; worse follows the table; every outcome calls
+// for a code of the table, and the reason of a code counts the
+// executions whose outcome called for it.
+func TestExitTable(t *testing.T) {
+	var order, words []string
+	for _, d := range exitTable {
+		order = append(order, fmt.Sprint(d.code))
+		words = append(words, d.word)
+		if d.meaning == "" {
+			t.Errorf("exit %d has no meaning", d.code)
+		}
+	}
+	if got, want := strings.Join(order, ", "), "2, 130, 8, 4, 3, 1, 5, 6, 0"; got != want {
+		t.Errorf("precedence %s, want %s", got, want)
+	}
+	for i, w := range words {
+		for _, v := range words[i+1:] {
+			if w == v {
+				t.Errorf("status word %q is used twice", w)
+			}
+		}
+	}
+	for i, a := range exitTable {
+		for j, b := range exitTable {
+			want := a.code
+			if j < i {
+				want = b.code
+			}
+			if got := worse(a.code, b.code); got != want {
+				t.Errorf("worse(%d, %d) = %d, want %d", a.code, b.code, got, want)
+			}
+		}
+	}
+	for o, d := range outcomeTable {
+		if exitRank(d.code) == len(exitTable) {
+			t.Errorf("outcome %v calls for exit %d, which is not in the table", o, d.code)
+		}
+		if o == outcomeStopped || o == outcomeSuccess {
+			continue
+		}
+		if r := exitReason(d.code, []outcome{o, o}); r == "" || !strings.Contains(r, "2 executions") {
+			t.Errorf("exitReason(%d, two %v) = %q, want it to count 2 executions", d.code, o, r)
+		}
+		if r := exitReason(d.code, []outcome{outcomeSuccess}); r != "" {
+			t.Errorf("exitReason(%d) with no execution calling for it = %q, want \"\"", d.code, r)
+		}
+	}
+	if got := statusWord(exitWriteError); got != "write-error" {
+		t.Errorf("statusWord(8) = %q", got)
 	}
 }

@@ -6,74 +6,201 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
 )
 
-// command is what anchor-wait was asked to do.
-type command string
-
+// Limits of the flags.
 const (
-	cmdWait    command = "wait" // the default: wait for executions
-	cmdRun     command = "run"
-	cmdDemo    command = "demo"
-	cmdHelp    command = "help"
-	cmdVersion command = "version"
-)
-
-// Defaults of the flags.
-const (
-	defaultTimeout     = 30 * time.Minute
-	defaultConcurrency = poller.DefaultConcurrency
-	maxConcurrency     = 1024
-	maxCount           = 1000
+	maxConcurrency = 1024
+	maxCount       = 1000
 	// minInterval is the shortest --interval and --max-interval: shorter
 	// would poll the API in a tight loop.
 	minInterval = 10 * time.Millisecond
 )
 
-// options holds the parsed flags of every command; each command defines
-// only the flags it takes.
-type options struct {
-	timeout     time.Duration // 0: no limit
-	interval    time.Duration
-	maxInterval time.Duration
-	concurrency int
-	rate        float64
-	failFast    bool
-	output      string
-	junit       string
-	apiKeyFile  string
-	baseURL     string
-	quiet       bool
-	verbose     bool
-	noColor     bool
+// The flags, in groups that commands share: each command's options hold
+// the groups it takes, and the flag table binds every flag into one.
 
-	showVersion bool // wait: --version prints the tool's version
+// reportFlags say how results are reported: every command that waits.
+type reportFlags struct {
+	output  string
+	junit   string
+	quiet   bool
+	verbose bool
+	noColor bool
+}
 
-	// run
-	taskVersion string
-	inputs      map[string]string
-	count       int
+// pollFlags say how to reach the API and how to wait: the commands that
+// talk to the API.
+type pollFlags struct {
+	timeout       time.Duration // 0: no limit
+	interval      time.Duration
+	maxInterval   time.Duration
+	notFoundGrace time.Duration
+	concurrency   int
+	rate          float64
+	failFast      bool
+	apiKeyFile    string
+	baseURL       string
 
 	maxIntervalSet bool // --max-interval was given
 }
 
-// defaultOptions returns the options before any flag is applied.
-func defaultOptions() options {
-	return options{
-		timeout:     defaultTimeout,
-		interval:    poller.DefaultInitialInterval,
-		maxInterval: poller.DefaultMaxInterval,
-		concurrency: defaultConcurrency,
-		output:      formatText,
-		count:       1,
+// startFlags say how to start a task: the commands that start executions.
+type startFlags struct {
+	taskVersion string
+	inputs      map[string]string
+	count       int
+}
+
+// flagTargets is where a command's options store the flags: the groups it
+// takes, nil for the others.
+type flagTargets struct {
+	report      *reportFlags
+	poll        *pollFlags
+	start       *startFlags
+	toolVersion *bool // anchor-wait --version
+	help        *bool
+}
+
+// flagDef is one flag of the flag table.
+type flagDef struct {
+	name  string // without dashes
+	short string // a one-letter alias, "" for none
+	arg   string // what the value is, in the help; "" for a switch
+	// def is the default as it would be given on the command line, set
+	// through the flag's parser before parsing; "" leaves the zero value.
+	def string
+	// defText is how the help shows the default when def does not say it
+	// all; "" shows def, if any.
+	defText string
+	usage   string
+	cmds    []command
+	// bind returns the flag's value, parser included, stored in t.
+	bind func(t flagTargets) flag.Value
+}
+
+// Commands that share flags.
+var (
+	waitingCmds = []command{cmdWait, cmdRun}
+	reportCmds  = []command{cmdWait, cmdRun, cmdDemo}
+	allCmds     = []command{cmdWait, cmdRun, cmdDemo, cmdHelp, cmdVersion}
+)
+
+// flagTable is every flag of every command, in the order --help lists
+// them. It defines the flag sets, their defaults and the flags section of
+// each command's --help, and the README's flag table.
+var flagTable = []flagDef{
+	{name: "version", arg: "VERSION", defText: "none: the API chooses", cmds: []command{cmdRun},
+		usage: "task version to run: draft, latest or a number. Here --version is the task's version; anchor-wait --version prints the tool's",
+		bind:  func(t flagTargets) flag.Value { return versionValue{&t.start.taskVersion} }},
+	{name: "input", arg: "NAME=VALUE", cmds: []command{cmdRun},
+		usage: "a task input; NAME starts with ANCHOR_; repeat for several",
+		bind:  func(t flagTargets) flag.Value { return inputsValue{&t.start.inputs} }},
+	{name: "count", arg: "N", def: "1", cmds: []command{cmdRun},
+		usage: fmt.Sprintf("start the task N times, at most %d, and wait for all of them; up to --concurrency starts at once. --timeout covers starting and waiting", maxCount),
+		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.start.count, min: 1, max: maxCount} }},
+
+	{name: "timeout", arg: "DURATION", def: "30m", cmds: waitingCmds,
+		usage: "stop waiting after this long; 0 means no limit. It bounds reading the key and the IDs too",
+		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.timeout} }},
+	{name: "interval", arg: "DURATION", def: shortDuration(poller.DefaultInitialInterval), cmds: waitingCmds,
+		usage: "delay after the first poll, at least " + shortDuration(minInterval) + "; each later one is 1.5 times the last",
+		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.interval, min: minInterval} }},
+	{name: "max-interval", arg: "DURATION", def: shortDuration(poller.DefaultMaxInterval), cmds: waitingCmds,
+		usage: "longest delay between polls, jitter included; at least " + shortDuration(minInterval),
+		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.maxInterval, min: minInterval} }},
+	{name: "not-found-grace", arg: "DURATION", def: shortDuration(poller.DefaultNotFoundGrace), cmds: waitingCmds,
+		usage: "how long after its wait starts an execution may be not found (a new one may not be visible yet); after that a 404 ends its wait (exit 4). 0: the first 404 does",
+		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.notFoundGrace} }},
+	{name: "concurrency", arg: "N", def: strconv.Itoa(poller.DefaultConcurrency), cmds: waitingCmds,
+		usage: fmt.Sprintf("requests in flight at most, 1 to %d; never limits how many executions are waited on", maxConcurrency),
+		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.poll.concurrency, min: 1, max: maxConcurrency} }},
+	{name: "rate", arg: "N", defText: "0: no limit", cmds: waitingCmds,
+		usage: "requests per second at most",
+		bind:  func(t flagTargets) flag.Value { return rateValue{&t.poll.rate} }},
+	{name: "fail-fast", cmds: waitingCmds,
+		usage: "stop waiting for the others once one execution does not succeed",
+		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.failFast} }},
+
+	{name: "output", arg: "FORMAT", def: formatText, cmds: reportCmds,
+		usage: "results on stdout: text (a table), json (one document at the end) or jsonl (one line per execution as it finishes)",
+		bind:  func(t flagTargets) flag.Value { return outputValue{&t.report.output} }},
+	{name: "junit", arg: "FILE", cmds: reportCmds,
+		usage: "also write a JUnit XML report to FILE, one test case per execution",
+		bind:  func(t flagTargets) flag.Value { return stringValue{&t.report.junit} }},
+
+	{name: "api-key-file", arg: "FILE", cmds: waitingCmds,
+		usage: "read the API key from FILE, a file or a pipe, instead of $ANCHORBROWSER_API_KEY",
+		bind:  func(t flagTargets) flag.Value { return stringValue{&t.poll.apiKeyFile} }},
+	{name: "base-url", arg: "URL", defText: "$ANCHORBROWSER_BASE_URL, else https://api.anchorbrowser.io", cmds: waitingCmds,
+		usage: "API server; plain http only to a loopback address",
+		bind:  func(t flagTargets) flag.Value { return stringValue{&t.poll.baseURL} }},
+
+	{name: "quiet", cmds: reportCmds,
+		usage: "no progress on stderr",
+		bind:  func(t flagTargets) flag.Value { return boolValue{&t.report.quiet} }},
+	{name: "verbose", cmds: reportCmds,
+		usage: "poll-by-poll detail on stderr; never the API key",
+		bind:  func(t flagTargets) flag.Value { return boolValue{&t.report.verbose} }},
+	{name: "no-color", cmds: reportCmds,
+		usage: "no color in the progress line; NO_COLOR set and TERM=dumb do the same",
+		bind:  func(t flagTargets) flag.Value { return boolValue{&t.report.noColor} }},
+
+	{name: "version", cmds: []command{cmdWait},
+		usage: "print the version of anchor-wait and exit",
+		bind:  func(t flagTargets) flag.Value { return boolValue{t.toolVersion} }},
+	{name: "help", short: "h", cmds: allCmds,
+		usage: "this help",
+		bind:  func(t flagTargets) flag.Value { return boolValue{t.help} }},
+}
+
+// flagsOf returns the flags of cmd, in table order.
+func flagsOf(cmd command) []flagDef {
+	var out []flagDef
+	for _, f := range flagTable {
+		if slices.Contains(f.cmds, cmd) {
+			out = append(out, f)
+		}
 	}
+	return out
+}
+
+// newFlagSet defines the flags of cmd, stored in t, with their defaults
+// set. The FlagSet writes nothing.
+func newFlagSet(cmd command, t flagTargets) *flag.FlagSet {
+	fs := flag.NewFlagSet(string(cmd), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	for _, f := range flagsOf(cmd) {
+		v := f.bind(t)
+		if f.def != "" {
+			if err := v.Set(f.def); err != nil {
+				panic(fmt.Sprintf("flag table: default %q of --%s: %v", f.def, f.name, err))
+			}
+		}
+		fs.Var(v, f.name, f.usage)
+		if f.short != "" {
+			fs.Var(v, f.short, f.usage)
+		}
+	}
+	return fs
+}
+
+// defaultTargets returns every flag group, set to the flag table's
+// defaults.
+func defaultTargets() flagTargets {
+	t := flagTargets{report: &reportFlags{}, poll: &pollFlags{}, start: &startFlags{}, toolVersion: new(bool), help: new(bool)}
+	for _, cmd := range allCmds {
+		newFlagSet(cmd, t)
+	}
+	return t
 }
 
 // usageError is bad usage: it is printed as one line and the exit code is 2.
@@ -85,93 +212,34 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// helpRequest is returned by parseArgs for -h, --help and help: the help of
+// helpRequest is returned by parsing for -h, --help and help: the help of
 // cmd goes to stdout and the exit code is 0.
 type helpRequest struct{ cmd command }
 
 func (h *helpRequest) Error() string { return "help requested" }
 
-// newFlagSet defines the flags of cmd on a FlagSet that writes nothing and
-// stores into o.
-func newFlagSet(cmd command, o *options) *flag.FlagSet {
-	fs := flag.NewFlagSet(string(cmd), flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	// Flags every command shares.
-	fs.Var(outputValue{&o.output}, "output", "")
-	fs.StringVar(&o.junit, "junit", "", "")
-	fs.BoolVar(&o.quiet, "quiet", false, "")
-	fs.BoolVar(&o.verbose, "verbose", false, "")
-	fs.BoolVar(&o.noColor, "no-color", false, "")
-	if cmd == cmdDemo {
-		return fs
-	}
-	fs.Var(durationValue{p: &o.timeout}, "timeout", "")
-	fs.Var(durationValue{p: &o.interval, min: minInterval}, "interval", "")
-	fs.Var(durationValue{p: &o.maxInterval, min: minInterval}, "max-interval", "")
-	fs.Var(intValue{p: &o.concurrency, min: 1, max: maxConcurrency}, "concurrency", "")
-	fs.Var(rateValue{&o.rate}, "rate", "")
-	fs.BoolVar(&o.failFast, "fail-fast", false, "")
-	fs.StringVar(&o.apiKeyFile, "api-key-file", "", "")
-	fs.StringVar(&o.baseURL, "base-url", "", "")
-	switch cmd {
-	case cmdWait:
-		fs.BoolVar(&o.showVersion, "version", false, "")
-	case cmdRun:
-		fs.Var(versionValue{&o.taskVersion}, "version", "")
-		fs.Var(inputsValue{&o.inputs}, "input", "")
-		fs.Var(intValue{p: &o.count, min: 1, max: maxCount}, "count", "")
-	}
-	return fs
-}
-
-// parseArgs splits the command line into the command, its options and its
+// parseFlags parses the flags of cmd in args into t and returns the
 // positional arguments. Flags may come before or after the positional
 // arguments; "--" ends the flags. Errors are *usageError or *helpRequest.
-func parseArgs(args []string) (command, options, []string, error) {
-	cmd := cmdWait
-	if len(args) > 0 {
-		switch command(args[0]) {
-		case cmdRun, cmdDemo, cmdHelp, cmdVersion:
-			cmd, args = command(args[0]), args[1:]
-		}
-	}
-	o := defaultOptions()
-	switch cmd {
-	case cmdHelp:
-		topic := cmdWait
-		if len(args) > 0 {
-			topic = command(args[0])
-		}
-		switch topic {
-		case cmdWait, cmdRun, cmdDemo:
-		default:
-			return cmd, o, nil, usagef("no help on %s: want anchor-wait help, help run or help demo", quoteValue(args[0]))
-		}
-		if len(args) > 1 {
-			return cmd, o, nil, usagef("help takes at most one command, got %d arguments: want anchor-wait help [run|demo]", len(args))
-		}
-		return cmd, o, nil, &helpRequest{topic}
-	case cmdVersion:
-		if len(args) > 0 {
-			return cmd, o, nil, usagef("version takes no arguments, got %s: want anchor-wait version", quoteValue(args[0]))
-		}
-		return cmd, o, nil, nil
-	}
-	fs := newFlagSet(cmd, &o)
+func parseFlags(cmd command, t flagTargets, args []string) ([]string, error) {
+	var help bool
+	t.help = &help
+	fs := newFlagSet(cmd, t)
 	positional, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return cmd, o, nil, &helpRequest{cmd}
-	}
 	if err != nil {
-		return cmd, o, nil, &usageError{msg: flagErrorText(cmd, err)}
+		return nil, &usageError{msg: flagErrorText(cmd, err)}
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "max-interval" {
-			o.maxIntervalSet = true
-		}
-	})
-	return cmd, o, positional, nil
+	if help {
+		return nil, &helpRequest{cmd}
+	}
+	if t.poll != nil {
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "max-interval" {
+				t.poll.maxIntervalSet = true
+			}
+		})
+	}
+	return positional, nil
 }
 
 // parseInterspersed parses fs over args, letting flags follow positional
@@ -269,11 +337,9 @@ func oneLine(s string) string {
 	}, s)
 }
 
-// checkOptions checks what single flags cannot: how flags combine.
-func checkOptions(o *options) error {
-	if o.quiet && o.verbose {
-		return usagef("--quiet and --verbose contradict each other: want at most one of them")
-	}
+// check checks what single poll flags cannot: how they combine. It may
+// raise --max-interval to --interval when only the latter was given.
+func (o *pollFlags) check() error {
 	if o.interval > o.maxInterval {
 		if o.maxIntervalSet {
 			return usagef("--max-interval %v is below --interval %v: want --max-interval at least --interval", o.maxInterval, o.interval)
@@ -283,30 +349,26 @@ func checkOptions(o *options) error {
 	return nil
 }
 
-// checkUUID returns a usage error unless id is a UUID in its 36-character
-// form, the only form the API takes; what names the ID in the message.
-func checkUUID(what, id string) error {
-	if !isUUID(id) {
-		return usagef("%s %s is not a UUID: want 36 characters such as %s", what, quoteValue(id), exampleID)
+// check checks how report flags combine.
+func (o *reportFlags) check() error {
+	if o.quiet && o.verbose {
+		return usagef("--quiet and --verbose contradict each other: want at most one of them")
 	}
 	return nil
 }
 
-// exampleID is a well-formed ID for messages and help.
-const exampleID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
-
-// baseURLFrom picks the API server: --base-url, else ANCHORBROWSER_BASE_URL,
-// else the default; and checks it.
-func baseURLFrom(o *options, getenv func(string) string) (string, error) {
-	raw, source := o.baseURL, "--base-url"
-	if raw == "" {
-		raw, source = getenv(client.EnvBaseURL), client.EnvBaseURL
+// shortDuration formats d as a flag value people write: "30m", "1s",
+// "1h30m", not "30m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
 	}
-	if raw == "" {
-		return client.DefaultBaseURL, nil
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
 	}
-	if _, err := client.ParseBaseURL(raw); err != nil {
-		return "", usagef("%s: %s", source, oneLine(err.Error()))
-	}
-	return raw, nil
+	return s
 }
+
+// errNoValue is what a switch says to a value it cannot take.
+var errNoValue = errors.New("want true or false, or the flag alone")

@@ -108,6 +108,22 @@ func TestUsageErrors(t *testing.T) {
 		{"demo with an argument", good, "", []string{"demo", "extra"}, `demo takes no arguments, got "extra"`},
 		{"demo with a wait flag", good, "", []string{"demo", "--timeout", "1s"}, "unknown flag --timeout: see anchor-wait demo --help"},
 		{"command after a flag", good, "", []string{"--quiet", "run", testTask}, "run must come first, before any flag: want anchor-wait run [flags]"},
+		{"command after a flag, no task", good, "", []string{"--quiet", "run"}, "run must come first, before any flag: want anchor-wait run [flags]"},
+		{"command after flags that contradict", good, "", []string{"--quiet", "--verbose", "run", testTask}, "run must come first, before any flag"},
+		{"command after a flag of its own", good, "", []string{"--count", "3", "run", testTask}, "run must come first, before any flag: want anchor-wait run [flags]"},
+		{"command after a bad flag value", good, "", []string{"--timeout", "soon", "run", testTask}, "run must come first, before any flag"},
+		{"demo after a flag", good, "", []string{"--output", "json", "demo"}, "demo must come first, before any flag: want anchor-wait demo [flags]"},
+		{"help after a flag", good, "", []string{"--quiet", "help"}, "help must come first, before any flag"},
+		{"run after --version", good, "", []string{"--version", "run", testTask}, "run must come first, before any flag"},
+		{"wait as a command", good, "", []string{"wait", testTask, testExec}, `unknown command "wait": anchor-wait waits when no command is given: want anchor-wait [flags] TASK_ID EXECUTION_ID...`},
+		{"start as a command", good, "", []string{"start", testTask}, `unknown command "start": the nearest is run: want anchor-wait run [flags]`},
+		{"a typo of a command", good, "", []string{"rnu", testTask}, `unknown command "rnu": the nearest is run`},
+		{"a typo of demo", good, "", []string{"dmeo"}, `unknown command "dmeo": the nearest is demo`},
+		{"a word far from any command", good, "", []string{"frobnicate", testExec}, `unknown command "frobnicate": want one of run, demo, help, version, or anchor-wait [flags] TASK_ID EXECUTION_ID... to wait`},
+		{"a command word after flags, as the task", good, "", []string{"--timeout", "5s", "wait", testExec}, `unknown command "wait"`},
+		{"help on a typo", good, "", []string{"help", "rnu"}, `no help on "rnu": want anchor-wait help, or help and one of run, demo, help, version (the nearest is run)`},
+		{"negative not-found grace", good, "", []string{"--not-found-grace", "-1s", testTask, testExec}, `invalid value "-1s" for flag --not-found-grace: want a duration of 0 or more`},
+		{"api key file is a directory, run", good, "", []string{"run", "--api-key-file", dir, testTask}, "is a directory: want a file holding the API key"},
 		{"help on nothing", good, "", []string{"help", "nope"}, `no help on "nope"`},
 		{"version with an argument", good, "", []string{"version", "x"}, "version takes no arguments"},
 	}
@@ -175,53 +191,79 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// parseCommandLine parses a command line as run does: the command and its
+// options.
+func parseCommandLine(args []string) (command, commandOptions, error) {
+	def, rest := commandFor(args)
+	o, err := def.parse(rest)
+	return def.name, o, err
+}
+
+// positionalOf returns the positional arguments o took.
+func positionalOf(o commandOptions) []string {
+	switch o := o.(type) {
+	case *waitOptions:
+		return append([]string{o.taskID}, o.execIDs...)
+	case *runOptions:
+		return []string{o.taskID}
+	}
+	return nil
+}
+
 func TestParseArgs(t *testing.T) {
 	tests := []struct {
 		name       string
 		args       []string
 		cmd        command
 		positional []string
-		check      func(o options) string
+		check      func(t flagTargets) string
 	}{
-		{"defaults", []string{testTask, testExec}, cmdWait, []string{testTask, testExec}, func(o options) string {
-			if o.timeout != 30*time.Minute || o.output != formatText || o.concurrency != 8 || o.interval != time.Second || o.maxInterval != 30*time.Second {
-				return "defaults are not 30m, text, 8, 1s, 30s"
+		{"defaults", []string{testTask, testExec}, cmdWait, []string{testTask, testExec}, func(t flagTargets) string {
+			o, r := t.poll, t.report
+			if o.timeout != 30*time.Minute || r.output != formatText || o.concurrency != 8 || o.interval != time.Second || o.maxInterval != 30*time.Second || o.notFoundGrace != 10*time.Second {
+				return "defaults are not 30m, text, 8, 1s, 30s, 10s"
 			}
 			return ""
 		}},
-		{"flags after IDs", []string{testTask, "--output", "json", testExec, "--fail-fast"}, cmdWait, []string{testTask, testExec}, func(o options) string {
-			if o.output != formatJSON || !o.failFast {
+		{"flags after IDs", []string{testTask, "--output", "json", testExec, "--fail-fast"}, cmdWait, []string{testTask, testExec}, func(t flagTargets) string {
+			if t.report.output != formatJSON || !t.poll.failFast {
 				return "flags after the IDs were not applied"
 			}
 			return ""
 		}},
-		{"double dash ends flags", []string{"--quiet", "--", testTask, "--verbose"}, cmdWait, []string{testTask, "--verbose"}, func(o options) string {
-			if !o.quiet || o.verbose {
+		{"double dash ends flags", []string{"--quiet", "--", testTask, "--verbose"}, cmdWait, []string{testTask, "--verbose"}, func(t flagTargets) string {
+			if !t.report.quiet || t.report.verbose {
 				return "-- did not end the flags"
 			}
 			return ""
 		}},
-		{"stdin marker", []string{testTask, "-", "--timeout=0"}, cmdWait, []string{testTask, "-"}, func(o options) string {
-			if o.timeout != 0 {
+		{"stdin marker", []string{testTask, "-", "--timeout=0"}, cmdWait, []string{testTask, "-"}, func(t flagTargets) string {
+			if t.poll.timeout != 0 {
 				return "--timeout=0 not applied"
 			}
 			return ""
 		}},
-		{"run flags", []string{"run", "--version", "3", "--input", "ANCHOR_URL=https://x.test/?a=b", "--input=ANCHOR_N=", "--count", "4", testTask}, cmdRun, []string{testTask}, func(o options) string {
+		{"run flags", []string{"run", "--version", "3", "--input", "ANCHOR_URL=https://x.test/?a=b", "--input=ANCHOR_N=", "--count", "4", testTask}, cmdRun, []string{testTask}, func(t flagTargets) string {
 			want := map[string]string{"ANCHOR_URL": "https://x.test/?a=b", "ANCHOR_N": ""}
-			if o.taskVersion != "3" || o.count != 4 || !reflect.DeepEqual(o.inputs, want) || o.showVersion {
+			if t.start.taskVersion != "3" || t.start.count != 4 || !reflect.DeepEqual(t.start.inputs, want) || t.toolVersion != nil {
 				return "run flags not applied as the task version, inputs and count"
 			}
 			return ""
 		}},
-		{"shortest intervals", []string{"--interval", "10ms", "--max-interval=10ms", testTask, testExec}, cmdWait, []string{testTask, testExec}, func(o options) string {
-			if o.interval != 10*time.Millisecond || o.maxInterval != 10*time.Millisecond {
+		{"shortest intervals", []string{"--interval", "10ms", "--max-interval=10ms", testTask, testExec}, cmdWait, []string{testTask, testExec}, func(t flagTargets) string {
+			if t.poll.interval != 10*time.Millisecond || t.poll.maxInterval != 10*time.Millisecond {
 				return "10ms intervals not applied"
 			}
 			return ""
 		}},
-		{"demo", []string{"demo", "--output", "jsonl"}, cmdDemo, nil, func(o options) string {
-			if o.output != formatJSONL {
+		{"not-found grace", []string{"--not-found-grace", "0", testTask, testExec}, cmdWait, []string{testTask, testExec}, func(t flagTargets) string {
+			if t.poll.notFoundGrace != 0 {
+				return "--not-found-grace 0 not applied"
+			}
+			return ""
+		}},
+		{"demo", []string{"demo", "--output", "jsonl"}, cmdDemo, nil, func(t flagTargets) string {
+			if t.report.output != formatJSONL {
 				return "--output not applied"
 			}
 			return ""
@@ -229,14 +271,14 @@ func TestParseArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd, o, positional, err := parseArgs(tt.args)
+			cmd, o, err := parseCommandLine(tt.args)
 			if err != nil {
-				t.Fatalf("parseArgs(%q): %v", tt.args, err)
+				t.Fatalf("parse %q: %v", tt.args, err)
 			}
-			if cmd != tt.cmd || !reflect.DeepEqual(positional, tt.positional) {
+			if positional := positionalOf(o); cmd != tt.cmd || !reflect.DeepEqual(positional, tt.positional) {
 				t.Errorf("got %s %q, want %s %q", cmd, positional, tt.cmd, tt.positional)
 			}
-			if msg := tt.check(o); msg != "" {
+			if msg := tt.check(o.targets()); msg != "" {
 				t.Error(msg)
 			}
 		})
@@ -244,15 +286,16 @@ func TestParseArgs(t *testing.T) {
 }
 
 func TestCheckOptionsRaisesMaxInterval(t *testing.T) {
-	_, o, _, err := parseArgs([]string{"--interval", "2m", testTask, testExec})
+	_, o, err := parseCommandLine([]string{"--interval", "2m", testTask, testExec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkOptions(&o); err != nil {
-		t.Fatalf("checkOptions: %v", err)
+	poll := o.targets().poll
+	if err := poll.check(); err != nil {
+		t.Fatalf("check: %v", err)
 	}
-	if o.maxInterval != 2*time.Minute {
-		t.Errorf("max interval %v, want it raised to the interval 2m0s when not given", o.maxInterval)
+	if poll.maxInterval != 2*time.Minute {
+		t.Errorf("max interval %v, want it raised to the interval 2m0s when not given", poll.maxInterval)
 	}
 }
 
@@ -263,10 +306,10 @@ func TestLoadAPIKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := envOf(map[string]string{client.EnvAPIKey: wrongKey})
-	if got, err := loadAPIKey(file, env); err != nil || got != testKey {
+	if got, err := loadAPIKey(t.Context(), file, env); err != nil || got != testKey {
 		t.Errorf("from file: got %q, %v; want the file's key without its newline", got, err)
 	}
-	if got, err := loadAPIKey("", env); err != nil || got != wrongKey {
+	if got, err := loadAPIKey(t.Context(), "", env); err != nil || got != wrongKey {
 		t.Errorf("from env: got %q, %v; want the env key", got, err)
 	}
 }

@@ -41,6 +41,43 @@ func (v durationValue) Set(s string) error {
 	return nil
 }
 
+// boolValue is a switch: the flag alone, or =true or =false.
+type boolValue struct{ p *bool }
+
+func (v boolValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strconv.FormatBool(*v.p)
+}
+
+func (v boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return errNoValue
+	}
+	*v.p = b
+	return nil
+}
+
+// IsBoolFlag tells the flag package that the flag needs no value.
+func (v boolValue) IsBoolFlag() bool { return true }
+
+// stringValue is any text, such as a path.
+type stringValue struct{ p *string }
+
+func (v stringValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v stringValue) Set(s string) error {
+	*v.p = s
+	return nil
+}
+
 // intValue is a whole number from min to max.
 type intValue struct {
 	p        *int

@@ -138,17 +138,20 @@ func skipFuzzArgs(args []string) string {
 			return "touches a file"
 		}
 	}
-	cmd, o, positional, err := parseArgs(args)
-	switch {
-	case err != nil:
+	cmd, o, err := parseCommandLine(args)
+	if err != nil {
 		return ""
-	case cmd == cmdDemo && len(positional) == 0:
+	}
+	t := o.targets()
+	switch {
+	case cmd == cmdDemo:
 		return "starts the demo"
-	case o.baseURL != "":
-		if _, err := client.ParseBaseURL(o.baseURL); err == nil {
+	case t.poll == nil:
+	case t.poll.baseURL != "":
+		if _, err := client.ParseBaseURL(t.poll.baseURL); err == nil {
 			return "reaches another server"
 		}
-	case o.rate > 0 && o.rate < 100:
+	case t.poll.rate > 0 && t.poll.rate < 100:
 		return "waits for its rate limit"
 	}
 	return ""

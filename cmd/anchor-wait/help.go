@@ -1,146 +1,220 @@
 package main
 
 import (
-	"runtime"
-	"runtime/debug"
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
 )
 
-// exitCodeHelp is the exit code table, shown by every --help.
-const exitCodeHelp = `Exit codes (with several executions, the first row that applies wins):
-  2    usage: bad flag, bad ID, missing API key; no request was sent
-  130  interrupted (SIGINT/SIGTERM) before every execution finished; what is known is printed
-  4    the API could not answer for at least one execution (not found, unauthorized, persistent errors,
-       or no status at all before --timeout ran out)
-  3    --timeout ran out with at least one execution still queued or running
-  1    at least one execution ended failure
-  5    at least one execution ended timeout (Anchor's own limit, not --timeout)
-  6    at least one execution ended cancelled
-  0    every execution ended success
-`
+// helpOptions are the options of help: the command to explain.
+type helpOptions struct {
+	topic command
+}
 
-// waitFlagsHelp lists the flags shared by the wait and run commands.
-const waitFlagsHelp = `  --timeout DURATION       stop waiting after this long (default 30m; 0 means no limit)
-  --interval DURATION      delay after the first poll; each later one is 1.5 times the last
-                           (default 1s; at least 10ms)
-  --max-interval DURATION  longest delay between polls, jitter included (default 30s; at least 10ms)
-  --concurrency N          requests in flight at most (default 8); never limits how many executions are waited on
-  --rate N                 requests per second at most (default 0: no limit)
-  --fail-fast              stop waiting for the others once one execution does not succeed
-  --output FORMAT          results on stdout: text (a table), json (one document at the end) or
-                           jsonl (one line per execution as it finishes) (default text)
-  --junit FILE             also write a JUnit XML report to FILE (one test case per execution)
-  --api-key-file FILE      read the API key from FILE instead of $ANCHORBROWSER_API_KEY
-  --base-url URL           API server (default $ANCHORBROWSER_BASE_URL, else https://api.anchorbrowser.io);
-                           plain http only to a loopback address
-  --quiet                  no progress on stderr
-  --verbose                poll-by-poll detail on stderr (never the API key)
-  --no-color               no color in the progress line (so does NO_COLOR=1)
-  -h, --help               this help
-`
+func (o *helpOptions) targets() flagTargets { return flagTargets{} }
+
+func (o *helpOptions) setArgs(positional []string) error {
+	o.topic = cmdWait
+	switch {
+	case len(positional) > 1:
+		return usagef("help takes at most one command, got %d arguments: want anchor-wait help [COMMAND]", len(positional))
+	case len(positional) == 0:
+		return nil
+	}
+	topic := positional[0]
+	if lookupCommand(command(topic)) == nil {
+		msg := fmt.Sprintf("no help on %s: want anchor-wait help, or help and one of %s", quoteValue(topic), strings.Join(commandWords(), ", "))
+		if near := nearestCommand(strings.ToLower(topic)); near != "" {
+			msg += " (the nearest is " + near + ")"
+		}
+		return usagef("%s", msg)
+	}
+	o.topic = command(topic)
+	return nil
+}
+
+func helpCommand() *commandDef {
+	return bindCommand(commandDef{
+		name: cmdHelp,
+		synopses: []synopsis{
+			{"anchor-wait help [COMMAND]", "the help of anchor-wait, or of COMMAND (as anchor-wait COMMAND --help)"},
+		},
+		about: "anchor-wait help prints the help of anchor-wait, or of one of its commands, on stdout.\n",
+		examples: []string{
+			"anchor-wait help",
+			"anchor-wait help run",
+		},
+	}, helpRun)
+}
+
+// helpRun is the help command.
+func helpRun(_ context.Context, e *cliEnv, o *helpOptions) int {
+	io.WriteString(e.out.Stdout(), helpText(o.topic))
+	return exitSuccess
+}
+
+// The help of every command is made from the command table, the flag
+// table and the exit table.
+
+// helpWidth is the width the help is wrapped to.
+const helpWidth = 100
+
+// helpText returns the help of cmd.
+func helpText(cmd command) string {
+	c := lookupCommand(cmd)
+	var b strings.Builder
+	b.WriteString(c.about)
+	b.WriteString("\nUsage:\n")
+	synopses := c.synopses
+	if cmd == cmdWait { // the main help lists every command
+		synopses = nil
+		for _, d := range commands {
+			synopses = append(synopses, d.synopses...)
+		}
+	}
+	b.WriteString(synopsesHelp(synopses))
+	if len(c.examples) > 0 {
+		b.WriteString("\nExamples:\n")
+		for _, ex := range c.examples {
+			b.WriteString("  " + ex + "\n")
+		}
+	}
+	b.WriteString("\nFlags")
+	if c.flagsNote != "" {
+		b.WriteString(" " + c.flagsNote)
+	}
+	b.WriteString(":\n" + flagsHelp(cmd))
+	if c.environment {
+		b.WriteString("\n" + environmentHelp)
+	}
+	b.WriteString("\n" + exitCodesHelp() + c.exitNote)
+	return b.String()
+}
+
+// synopsesHelp lists synopses in two columns.
+func synopsesHelp(synopses []synopsis) string {
+	col := 0
+	for _, s := range synopses {
+		col = max(col, len(s.form))
+	}
+	var b strings.Builder
+	for _, s := range synopses {
+		lines := strings.Split(s.what, "\n")
+		fmt.Fprintf(&b, "  %-*s   %s\n", col, s.form, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(&b, "  %-*s   %s\n", col, "", l)
+		}
+	}
+	return b.String()
+}
+
+// flagSpelling is how the help spells a flag: "--timeout DURATION",
+// "-h, --help".
+func flagSpelling(f flagDef) string {
+	s := "--" + f.name
+	if f.short != "" {
+		s = "-" + f.short + ", " + s
+	}
+	if f.arg != "" {
+		s += " " + f.arg
+	}
+	return s
+}
+
+// flagText is what the help says of a flag: its usage and its default.
+func flagText(f flagDef) string {
+	switch {
+	case f.defText != "":
+		return f.usage + " (default " + f.defText + ")"
+	case f.def != "":
+		return f.usage + " (default " + f.def + ")"
+	}
+	return f.usage
+}
+
+// flagsHelp is the flags section of cmd's help, from the flag table.
+func flagsHelp(cmd command) string {
+	flags := flagsOf(cmd)
+	col := 0
+	for _, f := range flags {
+		col = max(col, len(flagSpelling(f)))
+	}
+	var b strings.Builder
+	for _, f := range flags {
+		b.WriteString(wrapHelp(fmt.Sprintf("  %-*s  ", col, flagSpelling(f)), flagText(f)))
+	}
+	return b.String()
+}
+
+// flagsMarkdown is the flag table of the README, from the flag table: the
+// flags of the default command, then those only run takes.
+func flagsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| flag | meaning |\n|---|---|\n")
+	row := func(prefix string, f flagDef) {
+		spelling := "`" + prefix + "--" + f.name
+		if f.arg != "" {
+			spelling += " " + f.arg
+		}
+		spelling += "`"
+		if f.short != "" {
+			spelling = "`-" + f.short + "`, " + spelling
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", spelling, markdownCode(flagText(f)))
+	}
+	for _, f := range flagsOf(cmdWait) {
+		row("", f)
+	}
+	for _, f := range flagsOf(cmdRun) {
+		if !slices.Contains(f.cmds, cmdWait) {
+			row("run ", f)
+		}
+	}
+	return b.String()
+}
+
+// codeWords are what markdownCode marks as code: flags, environment
+// variables and values to type.
+var codeWords = regexp.MustCompile(`(?:anchor-wait )?--[a-z][a-z-]*|\$[A-Z_]+|\bANCHOR_|\bNO_COLOR\b|\bTERM=dumb\b|\b(?:text|jsonl?|draft|latest)\b`)
+
+// markdownCode marks the flags, variables and values a help text names as
+// code, for the README.
+func markdownCode(s string) string {
+	return codeWords.ReplaceAllStringFunc(s, func(w string) string { return "`" + w + "`" })
+}
+
+// wrapHelp returns text after prefix, wrapped to helpWidth with the
+// following lines indented as far as the prefix, each line ending in a
+// newline.
+func wrapHelp(prefix, text string) string {
+	indent := strings.Repeat(" ", len(prefix))
+	var b strings.Builder
+	line := prefix
+	fresh := true // nothing of text on the line yet
+	for _, word := range strings.Fields(text) {
+		if !fresh && len(line)+1+len(word) > helpWidth {
+			b.WriteString(line + "\n")
+			line, fresh = indent, true
+		}
+		if !fresh {
+			line += " "
+		}
+		line += word
+		fresh = false
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
 
 const environmentHelp = `Environment:
   ANCHORBROWSER_API_KEY   the API key (unless --api-key-file); never printed
   ANCHORBROWSER_BASE_URL  the API server (unless --base-url)
   NO_COLOR                when set, no color
+  TERM=dumb               no color and no live line: no escape codes at all
   GITHUB_ACTIONS=true     also write ::error:: annotations for executions that did not succeed,
-                          a table to $GITHUB_STEP_SUMMARY, and status=, failed= and exit-code=
-                          to $GITHUB_OUTPUT
+                          a table and the outputs to $GITHUB_STEP_SUMMARY, and status=, failed=
+                          and exit-code= to $GITHUB_OUTPUT (both must be regular files)
 `
-
-const mainHelp = `anchor-wait waits for Anchor Browser task executions to finish and turns their
-outcome into an exit code, for CI pipelines. Results go to stdout, progress to stderr.
-
-Usage:
-  anchor-wait [flags] TASK_ID EXECUTION_ID...   wait for these executions
-  anchor-wait [flags] TASK_ID -                 wait for the execution IDs on stdin (separated by white space;
-                                                on a terminal, end them with Ctrl-D)
-  anchor-wait run [flags] TASK_ID               start the task, then wait for it (see anchor-wait run --help)
-  anchor-wait demo                              a self-contained demo on a built-in fake API; needs no key
-  anchor-wait --version                         print the version of anchor-wait
-
-Examples:
-  export ANCHORBROWSER_API_KEY=...            # from the Anchor Browser dashboard
-  anchor-wait TASK_ID EXECUTION_ID
-  anchor-wait --timeout 10m --output json TASK_ID ID1 ID2 > results.json
-  cat ids.txt | anchor-wait --junit report.xml TASK_ID -
-  anchor-wait run --count 3 --input ANCHOR_URL=https://example.com TASK_ID
-
-Flags (before or after the IDs):
-` + waitFlagsHelp + `  --version                print the version of anchor-wait and exit
-
-` + environmentHelp + `
-` + exitCodeHelp
-
-const runHelp = `anchor-wait run starts a task through POST /v1/task/run (async) and waits for the
-executions it started. Their IDs go to stderr at once ("started execution ID"),
-so a job that is killed still leaves them in its log (even with --quiet).
-
-Usage:
-  anchor-wait run [flags] TASK_ID
-
-Examples:
-  anchor-wait run TASK_ID
-  anchor-wait run --version 3 --input ANCHOR_URL=https://example.com TASK_ID
-  anchor-wait run --count 5 --output jsonl --junit report.xml TASK_ID
-
-Flags (before or after TASK_ID):
-  --version VERSION        task version to run: draft, latest or a number (default: the API's choice).
-                           Here --version is the task's version; anchor-wait --version prints the tool's
-  --input NAME=VALUE       a task input; NAME starts with ANCHOR_; repeat for several
-  --count N                start the task N times and wait for all of them (default 1, at most 1000);
-                           up to --concurrency starts at once. --timeout covers starting and waiting
-` + waitFlagsHelp + `
-` + environmentHelp + `
-` + exitCodeHelp + `  A failure to start the task (after any execution it did start is waited for) exits 4,
-  or 3 when it was --timeout running out.
-`
-
-const demoHelp = `anchor-wait demo starts a fake Anchor Browser API on a loopback port, adds a few
-simulated executions (some succeed, one fails, one is slow) and waits for them
-through the same code path as a real run: real HTTP, progress and the summary.
-It needs no API key and ends in about ten seconds. It exits 0 when the
-demonstration ran as intended and says which exit code a real run with those
-outcomes would have returned.
-
-Usage:
-  anchor-wait demo [flags]
-
-Examples:
-  go run ./cmd/anchor-wait demo
-  anchor-wait demo --output json
-
-Flags:
-  --output FORMAT          results on stdout: text, json or jsonl (default text)
-  --junit FILE             also write a JUnit XML report to FILE
-  --quiet                  no progress on stderr
-  --verbose                poll-by-poll detail on stderr
-  --no-color               no color in the progress line (so does NO_COLOR=1)
-  -h, --help               this help
-
-` + exitCodeHelp + `  For demo itself: 0 when the demonstration went as planned, 1 when it did not.
-`
-
-// helpText returns the help of cmd.
-func helpText(cmd command) string {
-	switch cmd {
-	case cmdRun:
-		return runHelp
-	case cmdDemo:
-		return demoHelp
-	}
-	return mainHelp
-}
-
-// toolVersion is the version of anchor-wait: the module version it was
-// built from (set by go install module@version), else "(devel)".
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
-// versionText is what --version prints.
-func versionText() string {
-	return "anchor-wait " + toolVersion() + " (" + runtime.Version() + ")\n"
-}

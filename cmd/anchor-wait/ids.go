@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -91,7 +90,7 @@ func readIDs(ctx context.Context, r io.Reader) ([]string, error) {
 	case a := <-ch:
 		return a.ids, a.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("interrupted while reading execution IDs from stdin: %w", context.Cause(ctx))
+		return nil, stopped(ctx, "reading execution IDs from stdin")
 	}
 }
 

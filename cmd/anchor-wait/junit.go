@@ -13,7 +13,8 @@ import (
 // The JUnit XML report: one test suite per run, one test case per
 // execution. An execution that ended failure, timeout or cancelled has a
 // <failure>; one the wait could not see to its end (API error, --timeout,
-// interrupt) has an <error>; one --fail-fast stopped is <skipped>.
+// interrupt) has an <error>; one --fail-fast stopped is <skipped>. A task
+// that could not be started is a test case with an <error> too.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -53,8 +54,11 @@ type junitProblem struct {
 }
 
 // junitReport builds the report of a run that started at start and lasted
-// elapsed.
-func junitReport(results []result, start time.Time, elapsed time.Duration) junitSuites {
+// elapsed. A task that could not be started (sf not nil) is an errored
+// test case of its own. The API's text is as the API sent it (XML-escaped
+// by the encoder), but for the one-line messages, which go through o's
+// seams.
+func junitReport(o *output, results []result, start time.Time, elapsed time.Duration, sf *startFailure) junitSuites {
 	suite := junitSuite{Name: "anchor-wait", Time: seconds(elapsed)}
 	if !start.IsZero() {
 		suite.Timestamp = start.UTC().Format("2006-01-02T15:04:05")
@@ -69,29 +73,45 @@ func junitReport(results []result, start time.Time, elapsed time.Duration) junit
 		}
 		switch r.outcome {
 		case outcomeFailure, outcomeTimeout, outcomeCancelled:
-			msg := "execution ended " + string(r.Status)
+			msg := "execution ended " + o.line(string(r.Status))
 			text := ""
 			if r.ErrorMessage != nil {
 				text = *r.ErrorMessage
-				msg += ": " + excerpt(text, 200)
+				msg += ": " + o.excerpt(text, 200)
 			}
-			c.Failure = &junitProblem{Message: msg, Type: string(r.Status), Text: text}
+			c.Failure = &junitProblem{Message: msg, Type: o.line(string(r.Status)), Text: text}
 			suite.Failures++
 		case outcomeStopped:
-			c.Skipped = &junitProblem{Message: r.detail()}
+			c.Skipped = &junitProblem{Message: o.line(r.detail())}
 			suite.Skipped++
 		case outcomeSuccess:
 		default:
-			c.Error = &junitProblem{Message: excerpt(r.detail(), 200), Type: r.outcome.String(), Text: r.detail()}
+			c.Error = &junitProblem{Message: o.excerpt(r.detail(), 200), Type: r.outcome.String(), Text: r.detail()}
 			suite.Errors++
 		}
 		suite.Cases = append(suite.Cases, c)
+	}
+	if sf != nil {
+		suite.Cases = append(suite.Cases, junitCase{
+			Name: sf.caseName(), Classname: "anchor-wait.task." + sf.taskID, Time: "0",
+			Error: &junitProblem{Message: o.excerpt(sf.message, 200), Type: "start-" + statusWord(sf.code), Text: sf.message},
+		})
+		suite.Errors++
 	}
 	suite.Tests = len(suite.Cases)
 	return junitSuites{
 		Name: "anchor-wait", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
 		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite},
 	}
+}
+
+// junitXML is the JUnit report as an XML document.
+func junitXML(o *output, results []result, start time.Time, elapsed time.Duration, sf *startFailure) string {
+	var buf bytes.Buffer
+	if err := writeJUnit(&buf, junitReport(o, results, start, elapsed, sf)); err != nil {
+		return "" // encoding a report of strings cannot fail
+	}
+	return buf.String()
 }
 
 // seconds formats d as JUnit wants it: seconds with millisecond precision.
@@ -101,11 +121,14 @@ func seconds(d time.Duration) string {
 
 // millisToSeconds formats a duration in milliseconds as JUnit seconds. The
 // schema allows no negative time: a server whose clock is off can report
-// one, so it is written as 0 (the result's executionTime keeps the value).
+// one, so it is written as 0 (the result's executionTime keeps the value);
+// an absurdly long one is written as maxShownDuration, not as hundreds of
+// digits.
 func millisToSeconds(ms float64) string {
 	if !(ms > 0) || math.IsInf(ms, 1) {
 		ms = 0
 	}
+	ms = min(ms, float64(maxShownDuration/time.Millisecond))
 	return strconv.FormatFloat(ms/1000, 'f', 3, 64)
 }
 

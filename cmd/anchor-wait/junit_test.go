@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ func TestJUnitRoundTrip(t *testing.T) {
 	results[0].Output = ptr("<b>ok</b> & \x01 done")
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	var buf bytes.Buffer
-	if err := writeJUnit(&buf, junitReport(results, start, 90*time.Second)); err != nil {
+	if err := writeJUnit(&buf, junitReport(newOutput(io.Discard, io.Discard), results, start, 90*time.Second, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(buf.String(), xml.Header) {
@@ -67,7 +68,7 @@ func TestJUnitRoundTrip(t *testing.T) {
 func TestJUnitSkippedForFailFast(t *testing.T) {
 	r := sampleResults()[:1]
 	r[0].outcome = outcomeStopped
-	rep := junitReport(r, time.Time{}, 0)
+	rep := junitReport(newOutput(io.Discard, io.Discard), r, time.Time{}, 0, nil)
 	if rep.Skipped != 1 || rep.Suites[0].Cases[0].Skipped == nil || rep.Suites[0].Timestamp != "" {
 		t.Errorf("got %+v, want one skipped case and no timestamp", rep)
 	}

@@ -1,10 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
-	"io"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -17,8 +16,10 @@ const maxKeyFileSize = 64 * 1024
 // loadAPIKey returns the API key: from the file named by --api-key-file
 // when given (the file wins over the environment), else from
 // ANCHORBROWSER_API_KEY. Surrounding white space, such as the file's final
-// newline, is dropped. Errors are usage errors that never contain the key.
-func loadAPIKey(keyFile string, getenv func(string) string) (string, error) {
+// newline, is dropped. Reading the file stops when ctx ends (a
+// *stoppedError). Other errors are usage errors that never contain the
+// key.
+func loadAPIKey(ctx context.Context, keyFile string, getenv func(string) string) (string, error) {
 	if keyFile == "" {
 		key := strings.TrimSpace(getenv(client.EnvAPIKey))
 		if key == "" {
@@ -26,26 +27,25 @@ func loadAPIKey(keyFile string, getenv func(string) string) (string, error) {
 		}
 		return key, nil
 	}
-	f, err := os.Open(keyFile)
-	if err != nil {
+	b, mode, err := readSmallFile(ctx, keyFile, "--api-key-file", maxKeyFileSize)
+	var se *stoppedError
+	switch {
+	case errors.As(err, &se):
+		return "", err
+	case err != nil:
 		return "", usagef("cannot read --api-key-file %s: %s: want a readable file holding the API key", quotePath(keyFile), osReason(err))
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
+	case mode.IsDir():
 		return "", usagef("--api-key-file %s is a directory: want a file holding the API key", quotePath(keyFile))
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	if err != nil {
-		return "", usagef("cannot read --api-key-file %s: %s: want a readable file holding the API key", quotePath(keyFile), osReason(err))
-	}
-	if len(b) > maxKeyFileSize {
+	case len(b) > maxKeyFileSize:
 		return "", usagef("--api-key-file %s is over %d bytes: want a file holding only the API key", quotePath(keyFile), maxKeyFileSize)
 	}
 	key := strings.TrimSpace(string(b))
-	if key == "" {
+	switch {
+	case key == "" && mode&fs.ModeNamedPipe != 0:
+		return "", usagef("--api-key-file %s is a pipe that gave nothing (nobody wrote to it): want a file holding the API key", quotePath(keyFile))
+	case key == "":
 		return "", usagef("--api-key-file %s is empty: want the API key on one line", quotePath(keyFile))
-	}
-	if strings.ContainsAny(key, " \t\r\n") {
+	case strings.ContainsAny(key, " \t\r\n"):
 		return "", usagef("--api-key-file %s holds more than one word: want only the API key, on one line", quotePath(keyFile))
 	}
 	return key, nil

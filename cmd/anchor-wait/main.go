@@ -8,7 +8,11 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A closed stdout (anchor-wait ... | head) makes writes fail with
+	// EPIPE, which fails the run, instead of killing the process before
+	// the reports are written.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	// After the first signal, restore the default behaviour so a second
 	// one ends the process at once.
 	go func() { <-ctx.Done(); stop() }()

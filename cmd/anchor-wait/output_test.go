@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -23,34 +25,38 @@ func sampleResults() []result {
 	exec := func(id string, s client.Status, out, msg *string, ms *float64) *client.Execution {
 		return &client.Execution{ID: id, TaskVersionID: "tv-1", Version: "3", Status: s, Output: out, ErrorMessage: msg, StartTime: start, ExecutionTime: ms}
 	}
-	noRedact := func(s string) string { return s }
+	res := func(id string, e *client.Execution, polls int, waited time.Duration, err error) result {
+		return resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Execution: e, Requests: polls, Waited: waited, Err: err}, nil, time.Minute)
+	}
 	failed := exec(idB, client.StatusFailure, nil, ptr("selector #pay\nnot found"), ptr(4000.0))
 	return []result{
-		newResult(testTask, idA, waitEnd{exec: exec(idA, client.StatusSuccess, ptr(`{"ok":true}`), nil, ptr(1234.0)), polls: 4}, time.Minute, noRedact),
-		newResult(testTask, idB, waitEnd{exec: failed, polls: 6, err: &poller.UnsuccessfulError{Status: client.StatusFailure, Execution: failed}}, time.Minute, noRedact),
-		newResult(testTask, idC, waitEnd{exec: exec(idC, client.StatusRunning, nil, nil, nil), polls: 9, err: fmt.Errorf("wait: %w: %w", context.DeadlineExceeded, errWaitTimeout)}, time.Minute, noRedact),
-		newResult(testTask, exampleID, waitEnd{polls: 1, err: errors.New("wait for execution: API answered 401 Unauthorized: bad key")}, time.Minute, noRedact),
+		res(idA, exec(idA, client.StatusSuccess, ptr(`{"ok":true}`), nil, ptr(1234.0)), 4, 3*time.Second, nil),
+		res(idB, failed, 6, 5*time.Second, &poller.UnsuccessfulError{Status: client.StatusFailure, Execution: failed}),
+		res(idC, exec(idC, client.StatusRunning, nil, nil, nil), 9, time.Minute, fmt.Errorf("wait: %w: %w", context.DeadlineExceeded, errWaitTimeout)),
+		res(exampleID, nil, 1, 200*time.Millisecond, errors.New("wait for execution: API answered 401 Unauthorized: bad key")),
 	}
 }
 
 func TestWriteText(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeText(&buf, sampleResults()); err != nil {
+	o := newOutput(&buf, io.Discard)
+	if err := writeText(o, o.Stdout(), sampleResults()); err != nil {
 		t.Fatal(err)
 	}
 	want := strings.Join([]string{
-		"EXECUTION                             STATUS   DURATION  POLLS  DETAIL",
-		idA + "  success  1.2s      4      {\"ok\":true}",
-		idB + "  failure  4s        6      selector #pay not found",
-		idC + "  running  -         9      --timeout 1m0s ran out before the execution finished (last status running)",
-		exampleID + "  -        -         1      wait for execution: API answered 401 Unauthorized: bad key",
+		"EXECUTION                             STATUS   EXEC TIME  WAITED  POLLS  DETAIL",
+		idA + "  success  1.2s       3s      4      {\"ok\":true}",
+		idB + "  failure  4s         5s      6      selector #pay not found",
+		idC + "  running  -          1m0s    9      --timeout 1m0s ran out before the execution finished (last status running)",
+		exampleID + "  -        -          200ms   1      wait for execution: API answered 401 Unauthorized: bad key",
+		"4 executions: 1 success, 1 failure, 1 api-error, 1 wait-timeout; exec time of 2 min 1.2s, median 2.6s, max 4s",
 		"",
 	}, "\n")
 	if got := buf.String(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 	buf.Reset()
-	if err := writeText(&buf, nil); err != nil || buf.Len() != 0 {
+	if err := writeText(o, o.Stdout(), nil); err != nil || buf.Len() != 0 {
 		t.Errorf("no results: got %q, %v; want nothing", buf.String(), err)
 	}
 }
@@ -60,7 +66,7 @@ var resultKeys = []string{"taskId", "executionId", "status", "output", "errorMes
 
 func TestWriteJSON(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, sampleResults(), exitAPIError); err != nil {
+	if err := writeJSON(&buf, sampleResults(), exitAPIError, nil); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -110,7 +116,7 @@ func TestWriteJSON(t *testing.T) {
 
 func TestWriteJSONEmpty(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, nil, exitAPIError); err != nil {
+	if err := writeJSON(&buf, nil, exitAPIError, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := buf.String(), "{\n  \"results\": [],\n  \"exitCode\": 4\n}\n"; got != want {
@@ -155,8 +161,9 @@ func TestExcerpt(t *testing.T) {
 		{"ééééééééééé", 6, "ééé..."},
 		{"\x1b[31mred\x1b[0m", 20, "[31mred [0m"},
 	}
+	o := newOutput(io.Discard, io.Discard)
 	for _, tt := range tests {
-		if got := excerpt(tt.in, tt.n); got != tt.want {
+		if got := o.excerpt(tt.in, tt.n); got != tt.want {
 			t.Errorf("excerpt(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
@@ -176,17 +183,102 @@ func TestFormatMillis(t *testing.T) {
 	}
 }
 
-func TestNewResultRedacts(t *testing.T) {
-	red := &redactor{}
-	red.add(testKey)
+// TestResultsRedactedOnOutput: a result holds the API's text as sent; what
+// the output layer writes of it has the key blanked out.
+func TestResultsRedactedOnOutput(t *testing.T) {
+	var buf bytes.Buffer
+	o := newOutput(&buf, io.Discard)
+	o.addSecret(testKey)
 	exec := &client.Execution{ID: idA, Status: client.StatusFailure, Output: ptr("out " + testKey), ErrorMessage: ptr("msg " + testKey)}
-	r := newResult(testTask, idA, waitEnd{exec: exec, polls: 1, err: errors.New("boom " + testKey)}, time.Minute, red.redact)
-	b, err := json.Marshal(r)
-	if err != nil {
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Execution: exec, Requests: 1, Err: errors.New("boom " + testKey)}, nil, time.Minute)
+	if err := writeJSON(o.Stdout(), []result{r}, exitFailure, nil); err != nil {
 		t.Fatal(err)
 	}
-	assertNoSecrets(t, "result JSON", string(b))
-	if !strings.Contains(string(b), redacted) {
-		t.Errorf("result %s: want %s in place of the key", b, redacted)
+	assertNoSecrets(t, "result JSON", buf.String())
+	if !strings.Contains(buf.String(), redacted) {
+		t.Errorf("result %s: want %s in place of the key", buf.String(), redacted)
+	}
+}
+
+// blockingWriter is a Writer whose writes block until release is closed.
+type blockingWriter struct{ release chan struct{} }
+
+func (b blockingWriter) Write(p []byte) (int, error) {
+	<-b.release
+	return len(p), nil
+}
+
+// TestWriteLimits: a write that blocks is given up on at the deadline, or
+// writeGrace after it for one that began near or past it, or writeGrace
+// after an interrupt; one that does not block is waited for, however late.
+func TestWriteLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		blocked := blockingWriter{release: make(chan struct{})}
+		defer close(blocked.release) // lets the abandoned writes end
+		start := time.Now()
+		l := &writeLimits{deadline: start.Add(5 * time.Second)}
+		for _, tt := range []struct {
+			name string
+			wait time.Duration
+		}{
+			{"well before the deadline: until the deadline", 5 * time.Second},
+			{"at the deadline: writeGrace", writeGrace},
+			{"past the deadline and its grace: minWriteWait", minWriteWait},
+		} {
+			at := time.Now()
+			if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(at) != tt.wait {
+				t.Errorf("blocked write %s: %v after %v; want %v after %v", tt.name, err, time.Since(at), errBlockedWrite, tt.wait)
+			}
+		}
+		l = &writeLimits{deadline: time.Now().Add(time.Second)}
+		at := time.Now()
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errBlockedWrite) || time.Since(at) != writeGrace {
+			t.Errorf("blocked write within writeGrace of the deadline: %v after %v; want %v", err, time.Since(at), writeGrace)
+		}
+		var buf bytes.Buffer
+		if err := l.write(&buf, []byte("late"), true); err != nil || buf.String() != "late" {
+			t.Errorf("a write that does not block, past the deadline: %v, wrote %q", err, buf.String())
+		}
+
+		interrupt := make(chan struct{})
+		l = &writeLimits{interrupt: interrupt}
+		go func() {
+			time.Sleep(3 * time.Second)
+			close(interrupt)
+		}()
+		at = time.Now()
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errInterruptedWrite) || time.Since(at) != 3*time.Second+writeGrace {
+			t.Errorf("blocked write, then an interrupt: %v after %v; want %v after %v", err, time.Since(at), errInterruptedWrite, 3*time.Second+writeGrace)
+		}
+		// The grace counts from the interrupt, not from each write.
+		time.Sleep(time.Second)
+		at = time.Now()
+		if err := l.write(blocked, []byte("x"), true); !errors.Is(err, errInterruptedWrite) || time.Since(at) != minWriteWait {
+			t.Errorf("blocked write after the interrupt's grace: %v after %v; want %v", err, time.Since(at), minWriteWait)
+		}
+	})
+}
+
+// TestOutputFinalCode: a failed write makes the run exit 8 unless a more
+// urgent code applies; an interrupt that cut a write short makes it 130.
+func TestOutputFinalCode(t *testing.T) {
+	o := newOutput(io.Discard, io.Discard)
+	for _, code := range []int{exitSuccess, exitFailure, exitAPIError, exitUsage, exitInterrupted} {
+		if got := o.finalCode(code); got != code {
+			t.Errorf("no failure: finalCode(%d) = %d, want it unchanged", code, got)
+		}
+	}
+	o.fail("the results", "stdout", errors.New("broken pipe"))
+	for code, want := range map[int]int{exitSuccess: exitWriteError, exitFailure: exitWriteError, exitAPIError: exitWriteError, exitUsage: exitUsage, exitInterrupted: exitInterrupted} {
+		if got := o.finalCode(code); got != want {
+			t.Errorf("after a failed write: finalCode(%d) = %d, want %d", code, got, want)
+		}
+	}
+	o.fail("the JUnit report", `"r.xml"`, errInterruptedWrite)
+	if got := o.finalCode(exitWriteError); got != exitInterrupted {
+		t.Errorf("after an interrupted write: finalCode(8) = %d, want 130", got)
+	}
+	if got, want := o.failureText(), `the results to stdout (broken pipe), the JUnit report to "r.xml" (`+errInterruptedWrite.Error()+`)`; got != want {
+		t.Errorf("failureText() = %q, want %q", got, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
@@ -45,13 +46,16 @@ const (
 // up to date and writes a line for each execution that finishes. It is safe
 // for concurrent use: the poller reports from many goroutines.
 type progress struct {
-	w         io.Writer
+	out       *output
+	w         io.Writer // the output layer's stderr
 	mode      progressMode
 	verbose   bool
 	color     bool
-	redact    func(string) string // applied to text from the API and errors before it is cut
 	heartbeat time.Duration
 	refresh   time.Duration
+	// width returns the terminal's width in columns, 0 when unknown: the
+	// live line is kept shorter, so it never wraps.
+	width func() int
 
 	mu        sync.Mutex
 	start     time.Time
@@ -85,20 +89,15 @@ func (s *waitState) label() string {
 	return string(s.status)
 }
 
-// newProgress returns a progress display writing to w. redact blanks out
-// secrets in text from the API and from errors, before a long text is cut
-// short; nil leaves text as it is.
-func newProgress(w io.Writer, mode progressMode, verbose, color bool, redact func(string) string) *progress {
-	if redact == nil {
-		redact = func(s string) string { return s }
-	}
-	return &progress{w: w, mode: mode, verbose: verbose, color: color && mode == progressLive,
-		redact: redact, heartbeat: defaultHeartbeat, refresh: defaultRefresh}
+// newProgress returns a progress display writing to out's stderr. Text
+// from the API and from errors goes through out's seams.
+func newProgress(out *output, mode progressMode, verbose, color bool) *progress {
+	return &progress{out: out, w: out.Stderr(), mode: mode, verbose: verbose, color: color && mode == progressLive,
+		heartbeat: defaultHeartbeat, refresh: defaultRefresh, width: func() int { return 0 }}
 }
 
-// excerpt is the package's excerpt of s, redacted first, so that a secret
-// is never cut in part and left unrecognized.
-func (p *progress) excerpt(s string, n int) string { return excerpt(p.redact(s), n) }
+// excerpt is the output layer's excerpt of s.
+func (p *progress) excerpt(s string, n int) string { return p.out.excerpt(s, n) }
 
 // begin starts showing progress for the executions ids of task taskID.
 // Every begin must be followed by end.
@@ -236,11 +235,11 @@ func (p *progress) update(u poller.Update) {
 		}
 	case poller.UpdateRetry:
 		if p.verbose {
-			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Requests, nextText(u), p.excerpt(errText(u.Err), 200), clock(elapsed))
+			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Requests, nextText(u), p.excerpt(causeText(u.Err, u.Ref), 200), clock(elapsed))
 		}
 	case poller.UpdateDone:
 		if s.gaveUp && !isContextEnd(u.Err) {
-			line = fmt.Sprintf("%s: gave up: %s (%s)", u.ExecutionID, p.excerpt(errText(u.Err), 200), clock(elapsed))
+			line = fmt.Sprintf("%s: gave up: %s (%s)", u.ExecutionID, p.excerpt(causeText(u.Err, u.Ref), 200), clock(elapsed))
 		} else if p.verbose && u.Err != nil && isContextEnd(u.Err) {
 			line = fmt.Sprintf("%s: stopped: %s (%s)", u.ExecutionID, p.excerpt(errText(u.Err), 200), clock(elapsed))
 		}
@@ -268,11 +267,21 @@ func isContextEnd(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, errWaitTimeout)
 }
 
+// errText is err's text, "no error" for none.
 func errText(err error) string {
 	if err == nil {
 		return "no error"
 	}
 	return err.Error()
+}
+
+// causeText is err for a progress line: its cause first, without the IDs
+// that the line shows already.
+func causeText(err error, ref poller.Ref) string {
+	if err == nil {
+		return "no error"
+	}
+	return causeFirst(err, ref.TaskID, ref.ExecutionID)
 }
 
 // nextText says when the next poll comes.
@@ -313,7 +322,7 @@ func (p *progress) statusChangeText(u poller.Update, elapsed time.Duration) stri
 // p.mu must be held.
 func (p *progress) writeLine(s string) {
 	if p.mode == progressLive {
-		s = "\r\x1b[K" + s + "\n" + p.liveText(time.Now())
+		s = "\r\x1b[K" + s + "\n" + p.fit(p.liveText(time.Now()))
 		p.liveShown, p.lastDraw = true, time.Now()
 	} else {
 		s += "\n"
@@ -324,8 +333,62 @@ func (p *progress) writeLine(s string) {
 
 // drawLive redraws the live line. p.mu must be held.
 func (p *progress) drawLive() {
-	io.WriteString(p.w, "\r\x1b[K"+p.liveText(time.Now()))
+	io.WriteString(p.w, "\r\x1b[K"+p.fit(p.liveText(time.Now())))
 	p.liveShown, p.lastDraw = true, time.Now()
+}
+
+// fit cuts the live line s so that it is shorter than the terminal is
+// wide (80 columns when the width is not known): a line that wrapped
+// could not be redrawn in place.
+func (p *progress) fit(s string) string {
+	width := p.width()
+	if width <= 0 {
+		width = 80
+	}
+	return fitWidth(s, width-1)
+}
+
+// fitWidth returns s cut to n visible characters, ending in "..." when
+// cut. The color sequences progress writes take no room, and are closed
+// when the cut falls after one opens.
+func fitWidth(s string, n int) string {
+	visible := 0
+	for i := 0; i < len(s); {
+		if s[i] == '\x1b' {
+			if j := strings.IndexByte(s[i:], 'm'); j >= 0 {
+				i += j + 1
+				continue
+			}
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		visible++
+		i += size
+	}
+	if visible <= n {
+		return s
+	}
+	var b strings.Builder
+	keep, colored := max(n-3, 0), false
+	for i, shown := 0, 0; i < len(s) && shown < keep; {
+		if s[i] == '\x1b' {
+			if j := strings.IndexByte(s[i:], 'm'); j >= 0 {
+				seq := s[i : i+j+1]
+				b.WriteString(seq)
+				colored = seq != "\x1b[0m"
+				i += j + 1
+				continue
+			}
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteString(s[i : i+size])
+		shown++
+		i += size
+	}
+	if colored {
+		b.WriteString("\x1b[0m")
+	}
+	b.WriteString("..."[:min(3, n)])
+	return b.String()
 }
 
 // liveText is the live line: "waiting: 3 running, 1 queued | done: 2
@@ -414,9 +477,10 @@ func statusColor(label string) string {
 	return ""
 }
 
-// paint colors a status word when color is on.
+// paint colors a status word when color is on. The word may come from the
+// API: it goes through the output layer's line seam first.
 func (p *progress) paint(label string) string {
-	label = oneLine(label)
+	label = p.out.line(label)
 	if c := statusColor(label); c != "" && p.color {
 		return c + label + "\x1b[0m"
 	}
@@ -428,9 +492,4 @@ func statusOrNotSeen(s client.Status) string {
 		return labelNotSeen
 	}
 	return string(s)
-}
-
-// clock formats an elapsed time to the second: "0s", "12s", "2m0s".
-func clock(d time.Duration) string {
-	return max(d, 0).Round(time.Second).String()
 }

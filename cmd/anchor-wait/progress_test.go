@@ -8,9 +8,11 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+	"unicode/utf8"
 
 	"github.com/anchorwait/anchorwait/internal/syncbuf"
 
@@ -32,7 +34,7 @@ func done(id string, status client.Status, err error) poller.Update {
 func TestProgressLines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLines, false, true, nil)
+		p := testProgress(&buf, progressLines, false, true)
 		p.begin(testTask, []string{idA, idB, idC})
 		p.update(change(idA, "", client.StatusQueued))
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(), Status: client.StatusQueued, Previous: client.StatusQueued})
@@ -62,7 +64,7 @@ func TestProgressLines(t *testing.T) {
 func TestProgressHeartbeat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLines, false, false, nil)
+		p := testProgress(&buf, progressLines, false, false)
 		p.begin(testTask, []string{idA, idB, idC, exampleID})
 		p.update(change(idA, "", client.StatusRunning))
 		p.update(change(idB, "", client.StatusRunning))
@@ -106,7 +108,7 @@ func TestProgressHeartbeat(t *testing.T) {
 func TestProgressLive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLive, false, true, nil)
+		p := testProgress(&buf, progressLive, false, true)
 		p.begin(testTask, []string{idA, idB})
 		time.Sleep(200 * time.Millisecond)
 		p.update(change(idA, "", client.StatusRunning))
@@ -144,7 +146,7 @@ func TestProgressLive(t *testing.T) {
 func TestProgressNoColor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf syncbuf.Buffer
-		p := newProgress(&buf, progressLive, false, false, nil)
+		p := testProgress(&buf, progressLive, false, false)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
 		p.end()
@@ -152,7 +154,7 @@ func TestProgressNoColor(t *testing.T) {
 			t.Errorf("colors without color: %q", buf.String())
 		}
 		var logBuf syncbuf.Buffer
-		p = newProgress(&logBuf, progressLines, false, true, nil) // color asked, but not a terminal
+		p = testProgress(&logBuf, progressLines, false, true) // color asked, but not a terminal
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusSuccess))
 		p.end()
@@ -165,7 +167,7 @@ func TestProgressNoColor(t *testing.T) {
 func TestProgressQuietAndVerbose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var quiet syncbuf.Buffer
-		p := newProgress(&quiet, progressOff, false, false, nil)
+		p := testProgress(&quiet, progressOff, false, false)
 		p.begin(testTask, []string{idA})
 		p.update(change(idA, "", client.StatusRunning))
 		time.Sleep(5 * time.Minute)
@@ -175,7 +177,7 @@ func TestProgressQuietAndVerbose(t *testing.T) {
 		}
 
 		var verbose syncbuf.Buffer
-		p = newProgress(&verbose, progressLines, true, false, nil)
+		p = testProgress(&verbose, progressLines, true, false)
 		p.begin(testTask, []string{idA})
 		p.update(poller.Update{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Kind: poller.UpdatePoll, Time: time.Now(),
 			Requests: 3, Status: client.StatusRunning, Previous: client.StatusRunning, NextDelay: 2250 * time.Millisecond})
@@ -207,10 +209,10 @@ func TestClock(t *testing.T) {
 // long line is cut, so a key across the cut is not left in part.
 func TestProgressRedactsBeforeCut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		red := &redactor{}
-		red.add(longKey)
 		var buf syncbuf.Buffer
-		p := newProgress(red.writer(&buf), progressLines, true, false, red.redact)
+		o := newOutput(io.Discard, &buf)
+		o.addSecret(longKey)
+		p := newProgress(o, progressLines, true, false)
 		p.begin(testTask, []string{idA, idB})
 		// The key starts before the cut at 120 characters and ends after it.
 		u := change(idA, client.StatusRunning, client.StatusFailure)
@@ -234,7 +236,7 @@ func TestProgressRedactsBeforeCut(t *testing.T) {
 func TestProgressResultsAroundLiveLine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var term syncbuf.Buffer // stdout and stderr on one terminal
-		p := newProgress(&term, progressLive, false, false, nil)
+		p := testProgress(&term, progressLive, false, false)
 		stdout := p.results(&term)
 		p.begin(testTask, []string{idA, idB})
 		p.update(change(idA, "", client.StatusRunning))
@@ -268,11 +270,17 @@ func TestProgressResultsAroundLiveLine(t *testing.T) {
 func TestProgressResultsOffTerminal(t *testing.T) {
 	var stdout bytes.Buffer
 	for _, mode := range []progressMode{progressOff, progressLines} {
-		p := newProgress(io.Discard, mode, false, false, nil)
+		p := testProgress(io.Discard, mode, false, false)
 		if w := p.results(&stdout); w != io.Writer(&stdout) {
 			t.Errorf("mode %d: results wrapped stdout in %T, want it as it is", mode, w)
 		}
 	}
+}
+
+// testProgress is a progress display writing to w through an output layer
+// that knows no secret.
+func testProgress(w io.Writer, mode progressMode, verbose, color bool) *progress {
+	return newProgress(newOutput(io.Discard, w), mode, verbose, color)
 }
 
 func TestStatusColor(t *testing.T) {
@@ -283,6 +291,74 @@ func TestStatusColor(t *testing.T) {
 	for _, tt := range tests {
 		if got := statusColor(tt.label); got != tt.want {
 			t.Errorf("statusColor(%q) = %q, want %q", tt.label, got, tt.want)
+		}
+	}
+}
+
+// TestProgressLiveFitsWidth: the live line is cut to less than the
+// terminal's width, colors included, so it never wraps; it asks for the
+// width at each redraw.
+func TestProgressLiveFitsWidth(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf syncbuf.Buffer
+		p := testProgress(&buf, progressLive, false, true)
+		var width atomic.Int64 // the display's clock asks for it while the test changes it
+		width.Store(30)
+		p.width = func() int { return int(width.Load()) }
+		ids := []string{idA, idB, idC, exampleID}
+		p.begin(testTask, ids)
+		p.update(change(idA, "", client.StatusRunning))
+		p.update(change(idB, "", client.StatusQueued))
+		p.update(change(idC, "", "paused-for-a-very-long-undocumented-reason"))
+		time.Sleep(1100 * time.Millisecond)
+		width.Store(200)
+		time.Sleep(time.Second)
+		p.end()
+		out := buf.String()
+		draws := strings.Split(out, "\r\x1b[K")
+		sawCut, sawWhole := false, false
+		for _, d := range draws {
+			if d == "" || strings.Contains(d, "\n") {
+				continue // a line of its own, or the clearing at the end
+			}
+			visible := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(d, "")
+			if n := utf8.RuneCountInString(visible); n > 199 {
+				t.Errorf("live line of %d characters on a 200-column terminal: %q", n, d)
+			}
+			if strings.HasSuffix(visible, "...") {
+				sawCut = true
+				if n := utf8.RuneCountInString(visible); n != 29 {
+					t.Errorf("cut live line %q has %d characters, want 29 on a 30-column terminal", visible, n)
+				}
+				if i := strings.LastIndex(d, "\x1b[3"); i >= 0 && !strings.Contains(d[i:], "\x1b[0m") {
+					t.Errorf("cut live line leaves a color open: %q", d)
+				}
+			} else if strings.Contains(visible, "paused-for") {
+				sawWhole = true
+			}
+		}
+		if !sawCut || !sawWhole {
+			t.Errorf("want a live line cut at 30 columns and one whole at 200; got %q", out)
+		}
+	})
+}
+
+func TestFitWidth(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"0123456789", 10, "0123456789"},
+		{"0123456789abc", 10, "0123456..."},
+		{"\x1b[32msuccess\x1b[0m and more", 10, "\x1b[32msuccess\x1b[0m..."},
+		{"ab \x1b[32msuccess\x1b[0m", 8, "ab \x1b[32msu\x1b[0m..."},
+		{"ééééééé", 5, "éé..."},
+	}
+	for _, tt := range tests {
+		if got := fitWidth(tt.in, tt.n); got != tt.want {
+			t.Errorf("fitWidth(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
 		}
 	}
 }

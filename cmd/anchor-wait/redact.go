@@ -3,7 +3,7 @@ package main
 import (
 	"cmp"
 	"encoding/json"
-	"io"
+	"encoding/xml"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +17,10 @@ const redacted = "[REDACTED]"
 // a last line of defence, since nothing is meant to print the key in the
 // first place. It knows each secret as given and in the escaped forms
 // anchor-wait may print it in (quoted, JSON-encoded, with control
-// characters blanked, as a GitHub workflow command escapes it). Text must go
-// through it whole, before any cut: a cut secret is no longer recognized.
-// It is safe for concurrent use.
+// characters blanked, as XML and a GitHub workflow command escape it). Text
+// must go through it whole, before any cut: a cut secret is no longer
+// recognized. The output layer is its only user. It is safe for concurrent
+// use.
 type redactor struct {
 	mu       sync.Mutex
 	secrets  []string
@@ -56,7 +57,7 @@ func secretForms(s string) []string {
 	var forms []string
 	for _, base := range []string{s, oneLine(s)} {
 		quoted := strconv.Quote(base)
-		forms = append(forms, base, quoted[1:len(quoted)-1], jsonInner(base, true), jsonInner(base, false), escapeData(base), escapeProperty(base))
+		forms = append(forms, base, quoted[1:len(quoted)-1], jsonInner(base, true), jsonInner(base, false), xmlText(base), escapeData(base), escapeProperty(base))
 	}
 	out := make([]string, 0, len(forms))
 	for _, f := range forms {
@@ -80,6 +81,15 @@ func jsonInner(s string, escapeHTML bool) string {
 	return out[1 : len(out)-1]
 }
 
+// xmlText is s as encoding/xml writes it in text and attributes.
+func xmlText(s string) string {
+	var b strings.Builder
+	if err := xml.EscapeText(&b, []byte(s)); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
 // redact returns s with every secret replaced.
 func (r *redactor) redact(s string) string {
 	r.mu.Lock()
@@ -89,22 +99,4 @@ func (r *redactor) redact(s string) string {
 		return s
 	}
 	return rep.Replace(s)
-}
-
-// writer returns a Writer that redacts each Write before passing it to w.
-// Every write of anchor-wait is a whole line or document, so a secret is
-// never split across two writes.
-func (r *redactor) writer(w io.Writer) io.Writer { return &redactWriter{r: r, w: w} }
-
-type redactWriter struct {
-	r *redactor
-	w io.Writer
-}
-
-func (rw *redactWriter) Write(p []byte) (int, error) {
-	s := rw.r.redact(string(p))
-	if _, err := io.WriteString(rw.w, s); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

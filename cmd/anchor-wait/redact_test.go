@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,12 +13,12 @@ import (
 )
 
 func TestRedactor(t *testing.T) {
-	r := &redactor{}
+	var buf bytes.Buffer
+	o := newOutput(&buf, io.Discard)
+	r := o.red
 	r.add("") // ignored
 	r.add(testKey)
-	var buf bytes.Buffer
-	w := r.writer(&buf)
-	n, err := fmt.Fprintf(w, "key=%s abc %s\n", testKey, testKey)
+	n, err := fmt.Fprintf(o.Stdout(), "key=%s abc %s\n", testKey, testKey)
 	if err != nil || n != len("key= abc \n")+2*len(testKey) {
 		t.Fatalf("Write returned %d, %v; want the length written by the caller", n, err)
 	}
@@ -75,11 +77,25 @@ func TestRedactorEscapedForms(t *testing.T) {
 		strconv.Quote(oneLine(key)),
 		escapeData(key),
 		escapeProperty(key),
+		xmlOf(t, key),
 	} {
 		if got := r.redact("x " + form + " y"); strings.Contains(got, "odd") {
 			t.Errorf("redact(%q) = %q, want the key blanked out", form, got)
 		}
 	}
+}
+
+// xmlOf is s as encoding/xml writes it inside an element.
+func xmlOf(t *testing.T, s string) string {
+	t.Helper()
+	b, err := xml.Marshal(struct {
+		XMLName xml.Name `xml:"x"`
+		Text    string   `xml:",chardata"`
+	}{Text: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(string(b), "<x>"), "</x>")
 }
 
 // TestRedactorOnePass: the replacement text is not searched for secrets in

@@ -3,14 +3,18 @@ package main
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
 )
 
 // result is what anchor-wait reports for one execution, in every output
 // format. Its JSON shape is part of the contract: unknown values are null,
-// status is "" when no status was seen.
+// status is "" when no status was seen. It holds the API's text as the API
+// sent it: the output layer redacts and neutralizes whatever it writes.
 type result struct {
 	TaskID        string        `json:"taskId"`
 	ExecutionID   string        `json:"executionId"`
@@ -27,63 +31,69 @@ type result struct {
 	// execution to its end.
 	Error *string `json:"error"`
 
-	outcome outcome // how the wait ended; not part of the JSON
+	outcome outcome       // how the wait ended
+	waited  time.Duration // how long anchor-wait waited; 0 when unknown
+	// cause is Error for people: the innermost cause first, durations
+	// rounded, without the execution ID that the row shows already.
+	cause string
 }
 
-// waitEnd is what is known about the end of one wait.
-type waitEnd struct {
-	exec  *client.Execution // as last polled; nil if no poll succeeded
-	polls int               // polls sent
-	err   error             // the wait's error, nil for success
-	// lastPollErr is the error of the last poll that came back, nil when it
-	// brought a status (or no poll came back).
-	lastPollErr error
-}
-
-// newResult builds the result of one wait from what the poller reports.
-// Text from the API and from errors goes through redact, whole, before
-// anything is made of it.
-func newResult(taskID, execID string, end waitEnd, timeout time.Duration, redact func(string) string) result {
-	r := result{TaskID: taskID, ExecutionID: execID, Polls: end.polls}
-	if end.exec != nil {
-		e := *end.exec
-		r.Status = client.Status(redact(string(e.Status)))
-		r.Output = redactPtr(e.Output, redact)
-		r.ErrorMessage = redactPtr(e.ErrorMessage, redact)
+// resultOf turns the poller's result of one wait into anchor-wait's. It
+// is the only place that does: jsonl lines, tables and reports all come
+// from it. lastPollErr is the error of the last poll that came back, nil
+// when it brought a status (or none came back); timeout is --timeout.
+func resultOf(pr poller.Result, lastPollErr error, timeout time.Duration) result {
+	r := result{TaskID: pr.TaskID, ExecutionID: pr.ExecutionID, Polls: pr.Requests, waited: pr.Waited}
+	var status client.Status
+	if e := pr.Execution; e != nil {
+		status = e.Status
+		r.Status = e.Status
+		r.Output = e.Output
+		r.ErrorMessage = e.ErrorMessage
 		if !e.StartTime.IsZero() {
-			r.StartTime = &e.StartTime
+			t := e.StartTime
+			r.StartTime = &t
 		}
 		r.ExecutionTime = e.ExecutionTime
-		r.Version = redactPtr(&e.Version, redact)
-		r.TaskVersionID = redactPtr(&e.TaskVersionID, redact)
+		r.Version = ptrTo(e.Version)
+		r.TaskVersionID = ptrTo(e.TaskVersionID)
 	}
-	var raw client.Status // the outcome comes from the status as sent, not as shown
-	if end.exec != nil {
-		raw = end.exec.Status
-	}
-	r.outcome = classify(raw, end.polls, end.err)
-	if msg := waitError(r.outcome, r.Status, end, timeout); msg != "" {
-		msg = redact(msg)
+	r.outcome = classify(status, pr.Requests, pr.Err)
+	end := waitEnd{status: status, polls: pr.Requests, err: pr.Err, lastPollErr: lastPollErr, timeout: timeout}
+	if msg := end.message(r.outcome, func(err error) string { return oneLine(err.Error()) }); msg != "" {
 		r.Error = &msg
+		r.cause = end.message(r.outcome, func(err error) string { return causeFirst(err, pr.TaskID, pr.ExecutionID) })
 	}
 	return r
 }
 
-// waitError is the "error" of a result: why waiting failed, or "" when the
-// wait saw the execution end.
-func waitError(o outcome, status client.Status, end waitEnd, timeout time.Duration) string {
+// ptrTo returns a pointer to a copy of s.
+func ptrTo(s string) *string { return &s }
+
+// waitEnd is what is known about the end of one wait.
+type waitEnd struct {
+	status      client.Status // last status seen, "" for none
+	polls       int           // polls sent
+	err         error         // the wait's error, nil for success
+	lastPollErr error         // the last poll's error, nil when it brought a status
+	timeout     time.Duration // --timeout
+}
+
+// message is the "error" of a result: why waiting failed, or "" when the
+// wait saw the execution end. errText renders the errors it quotes.
+func (end waitEnd) message(o outcome, errText func(error) string) string {
 	last := "no status seen yet"
-	if status != "" {
-		last = "last status " + string(status)
+	if end.status != "" {
+		last = "last status " + string(end.status)
 	}
 	if end.lastPollErr != nil {
-		last += "; last poll error: " + oneLine(end.lastPollErr.Error())
+		last += "; last poll error: " + errText(end.lastPollErr)
 	}
 	switch o {
 	case outcomeSuccess, outcomeFailure, outcomeTimeout, outcomeCancelled:
 		return ""
 	case outcomeWaitTimeout:
-		return fmt.Sprintf("--timeout %v ran out before the execution finished (%s)", timeout, last)
+		return fmt.Sprintf("--timeout %v ran out before the execution finished (%s)", end.timeout, last)
 	case outcomeInterrupted:
 		return "interrupted"
 	case outcomeStopped:
@@ -92,15 +102,15 @@ func waitError(o outcome, status client.Status, end waitEnd, timeout time.Durati
 	if errors.Is(end.err, errWaitTimeout) { // the API never answered with a status
 		if end.lastPollErr != nil {
 			return fmt.Sprintf("--timeout %v ran out before the API gave any status (%s; last poll error: %s)",
-				timeout, plural(end.polls, "poll"), oneLine(end.lastPollErr.Error()))
+				end.timeout, plural(end.polls, "poll"), errText(end.lastPollErr))
 		}
 		// No poll came back at all: the first was still out.
-		return fmt.Sprintf("--timeout %v ran out before the API gave any status (the first poll had not come back)", timeout)
+		return fmt.Sprintf("--timeout %v ran out before the API gave any status (the first poll had not come back)", end.timeout)
 	}
 	if end.err == nil {
 		return "the API could not answer"
 	}
-	return oneLine(end.err.Error())
+	return errText(end.err)
 }
 
 // plural says "1 poll" or "3 polls".
@@ -115,15 +125,7 @@ func plural(n int, word string) string {
 // waited for, because of an interrupt.
 func interruptedResult(taskID, execID string) result {
 	msg := "interrupted"
-	return result{TaskID: taskID, ExecutionID: execID, Error: &msg, outcome: outcomeInterrupted}
-}
-
-func redactPtr(s *string, redact func(string) string) *string {
-	if s == nil {
-		return nil
-	}
-	v := redact(*s)
-	return &v
+	return result{TaskID: taskID, ExecutionID: execID, Error: &msg, cause: msg, outcome: outcomeInterrupted}
 }
 
 // outcomesOf lists the outcome of each result.
@@ -135,10 +137,13 @@ func outcomesOf(results []result) []outcome {
 	return out
 }
 
-// detail is the most telling short text about a result: why waiting
-// failed, else the execution's error message, else its output.
+// detail is the most telling short text about a result, for people: why
+// waiting failed (its cause first), else the execution's error message,
+// else its output.
 func (r *result) detail() string {
 	switch {
+	case r.Error != nil && r.cause != "":
+		return r.cause
 	case r.Error != nil:
 		return *r.Error
 	case r.ErrorMessage != nil && *r.ErrorMessage != "":
@@ -149,7 +154,7 @@ func (r *result) detail() string {
 	return ""
 }
 
-// duration formats the execution time: "850ms", "3.2s", "2m3s", or "-"
+// duration formats Anchor's executionTime: "850ms", "3.2s", "2m3s", or "-"
 // when the API has not reported one.
 func (r *result) duration() string {
 	if r.ExecutionTime == nil {
@@ -158,9 +163,31 @@ func (r *result) duration() string {
 	return formatMillis(*r.ExecutionTime)
 }
 
+// waitedText formats how long anchor-wait waited, "-" when unknown.
+func (r *result) waitedText() string {
+	if r.waited <= 0 {
+		return "-"
+	}
+	return humanDuration(r.waited)
+}
+
 // formatMillis formats a duration given in milliseconds for people.
 func formatMillis(ms float64) string {
-	d := time.Duration(ms * float64(time.Millisecond))
+	if !(ms >= 0) { // NaN, or a negative time from a skewed clock
+		return "-"
+	}
+	if ms > float64(maxShownDuration/time.Millisecond) {
+		return "over " + humanDuration(maxShownDuration)
+	}
+	return humanDuration(time.Duration(ms * float64(time.Millisecond)))
+}
+
+// maxShownDuration is the longest duration formatMillis shows as it is.
+const maxShownDuration = 1000 * time.Hour
+
+// humanDuration rounds d for people: to the millisecond under a second,
+// to a tenth of a second under a minute, else to the second.
+func humanDuration(d time.Duration) string {
 	switch {
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()
@@ -172,3 +199,72 @@ func formatMillis(ms float64) string {
 
 // succeeded reports whether the execution ended success.
 func (r *result) succeeded() bool { return r.outcome == outcomeSuccess }
+
+// causeFirst renders err for people: its innermost cause first, then, in
+// parentheses, what the layers around it add, without the IDs given (a
+// table row shows them already) and with durations rounded.
+//
+// The cause is the innermost error whose text the wrapping ones end with
+// ("wait for execution X: get execution X: API answered 401 Unauthorized:
+// Invalid API key" gives "API answered 401 Unauthorized: Invalid API
+// key"). A layer that adds nothing once the IDs are gone ("get execution")
+// is left out.
+func causeFirst(err error, ids ...string) string {
+	if err == nil {
+		return ""
+	}
+	var texts []string
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		texts = append(texts, e.Error())
+	}
+	// Go inwards while each layer's text ends with the next one's.
+	var context []string
+	inner := texts[0]
+	for i := 0; i+1 < len(texts); i++ {
+		own, ok := strings.CutSuffix(texts[i], texts[i+1])
+		if !ok || texts[i+1] == "" {
+			break
+		}
+		context = append(context, strings.TrimSuffix(strings.TrimSpace(own), ":"))
+		inner = texts[i+1]
+	}
+	var parts []string
+	for _, c := range context {
+		for _, id := range ids {
+			if id != "" {
+				c = strings.ReplaceAll(c, id, "")
+			}
+		}
+		for _, p := range strings.Split(c, ": ") {
+			p = strings.Join(strings.Fields(p), " ")
+			if p == "" || idlessNoise.MatchString(p) {
+				continue
+			}
+			parts = append(parts, roundDurations(p))
+		}
+	}
+	text := oneLine(inner)
+	if len(parts) > 0 {
+		text += " (" + oneLine(strings.Join(parts, "; ")) + ")"
+	}
+	return text
+}
+
+// idlessNoise matches what a layer of an error says once the IDs are
+// gone, when that is only what it was doing: "wait for execution", "get
+// execution", "run task".
+var idlessNoise = regexp.MustCompile(`^[a-z]+( [a-z]+)*( for)? (execution|task)s?:?$`)
+
+// goDuration matches a duration as Go prints it: "11.295941476s", "1m2.5s".
+var goDuration = regexp.MustCompile(`\b(?:\d+(?:\.\d+)?(?:h|ms|µs|us|ns|m|s))+\b`)
+
+// roundDurations rounds the durations in s, our own text, for people.
+func roundDurations(s string) string {
+	return goDuration.ReplaceAllStringFunc(s, func(m string) string {
+		d, err := time.ParseDuration(m)
+		if err != nil {
+			return m
+		}
+		return humanDuration(d)
+	})
+}

@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -122,19 +124,66 @@ func TestRunInterruptedWhileStarting(t *testing.T) {
 	}
 }
 
+// TestRunStartFailsFirst: when run cannot start the task, the annotation,
+// the JSON document, the JUnit report (an errored test case) and the step
+// summary say why.
 func TestRunStartFailsFirst(t *testing.T) {
 	srv := newFake(t, anchortest.WithFaults(anchortest.Fault{Op: anchortest.OpRunTask, Status: 403}))
-	env := fakeEnv(srv)
-	env[envGitHubActions] = "true"
-	r := runCLI(t, env, "", runArgs("--output", "json", testTask)...)
+	env := withGitHub(t, fakeEnv(srv))
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	r := runCLI(t, env, "", runArgs("--output", "json", "--junit", junit, testTask)...)
 	if r.code != exitAPIError {
 		t.Fatalf("exit %d, want 4; stderr:\n%s", r.code, r.stderr)
 	}
 	if !strings.Contains(r.stderr, "::error title=anchor-wait could not start the task::cannot start task "+testTask) {
 		t.Errorf("stderr has no annotation for the failed start:\n%s", r.stderr)
 	}
-	var d jsonDoc
+	var d struct {
+		jsonDoc
+		Error string `json:"error"`
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &d); err != nil || d.ExitCode != exitAPIError || len(d.Results) != 0 {
 		t.Errorf("stdout %q (%v): want no results and exitCode 4", r.stdout, err)
+	}
+	if !strings.HasPrefix(d.Error, "cannot start task "+testTask+": ") || !strings.Contains(d.Error, "403 Forbidden") {
+		t.Errorf("document error %q, want why the task could not be started", d.Error)
+	}
+	var rep junitSuites
+	if err := xml.Unmarshal([]byte(readFile(t, junit)), &rep); err != nil || rep.Tests != 1 || rep.Errors != 1 {
+		t.Fatalf("JUnit report %+v (%v): want one errored test case", rep, err)
+	}
+	if c := rep.Suites[0].Cases[0]; c.Name != "start task "+testTask || c.Error == nil || !strings.Contains(c.Error.Text, "403 Forbidden") || c.Error.Type != "start-api-error" {
+		t.Errorf("test case %+v: want the failed start, with why", c)
+	}
+	md := readFile(t, env[envStepSummary])
+	for _, want := range []string{"### ❌ anchor-wait: the task could not be started\n", "Could not start the task: cannot start task " + testTask, "403 Forbidden"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("step summary does not contain %q:\n%s", want, md)
+		}
+	}
+	if out := readFile(t, env[envGitHubOutput]); out != "status=api-error\nfailed=0\nexit-code=4\n" {
+		t.Errorf("GITHUB_OUTPUT = %q", out)
+	}
+}
+
+// TestUsageErrorInGitHubActions: a usage error in GitHub Actions is also an
+// annotation, and exit-code=2 in the step outputs.
+func TestUsageErrorInGitHubActions(t *testing.T) {
+	srv := newFake(t)
+	env := withGitHub(t, fakeEnv(srv))
+	r := runCLI(t, env, "", testTask, "not-an-id")
+	if r.code != exitUsage {
+		t.Fatalf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
+	}
+	want := "anchor-wait: execution ID \"not-an-id\" is not a UUID: want 36 characters such as " + exampleID + "\n" +
+		"::error title=anchor-wait usage error::execution ID \"not-an-id\" is not a UUID: want 36 characters such as " + exampleID + "\n"
+	if r.stderr != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
+	}
+	if out := readFile(t, env[envGitHubOutput]); out != "status=usage\nfailed=0\nexit-code=2\n" {
+		t.Errorf("GITHUB_OUTPUT = %q", out)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests reached the API, want none", n)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/internal/syncbuf"
+	"github.com/anchorwait/anchorwait/poller"
 )
 
 // getterFunc is a poller.API made of a function.
@@ -30,10 +31,19 @@ func (f getterFunc) GetExecution(ctx context.Context, taskID, execID string, _ .
 // testWaiter returns a waiter on g with --output json, the given timeout
 // and fast polls, writing to stdout and stderr.
 func testWaiter(g getterFunc, timeout time.Duration, stdout, stderr io.Writer) *waiter {
-	o := defaultOptions()
-	o.timeout, o.interval, o.maxInterval, o.output = timeout, 100*time.Millisecond, 500*time.Millisecond, formatJSON
-	return &waiter{opts: o, taskID: testTask, getter: g, progress: newProgress(stderr, progressLines, true, false, nil),
-		stdout: stdout, stderr: stderr, redact: func(s string) string { return s }, getenv: envOf(nil)}
+	t := defaultTargets()
+	poll, report := *t.poll, *t.report
+	poll.timeout, poll.interval, poll.maxInterval, report.output = timeout, 100*time.Millisecond, 500*time.Millisecond, formatJSON
+	out := newOutput(stdout, stderr)
+	return &waiter{poll: poll, report: report, taskID: testTask, getter: g, out: out,
+		progress: newProgress(out, progressLines, true, false), stdout: out.Stdout(), start: time.Now()}
+}
+
+// waitWithin waits for ids with w, within its --timeout.
+func waitWithin(w *waiter, ids []string) ([]result, int) {
+	ctx, cancel := timeoutContext(context.Background(), w.poll.timeout)
+	defer cancel()
+	return w.waitFor(ctx, ids)
 }
 
 // decodeResults decodes the --output json document.
@@ -96,7 +106,7 @@ func TestWaitEnds(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var stdout, stderr syncbuf.Buffer
 				w := testWaiter(tt.get, tt.timeout, &stdout, &stderr)
-				_, code := w.wait(context.Background(), []string{testExec})
+				_, code := waitWithin(w, []string{testExec})
 				if code != tt.wantCode {
 					t.Errorf("exit code %d, want %d\nstderr:\n%s", code, tt.wantCode, stderr.String())
 				}
@@ -168,14 +178,13 @@ func (s *fakeStarter) stats() (calls, most int) {
 func TestStartRunsInParallel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := &fakeStarter{delay: time.Second}
-		o := defaultOptions()
-		o.count, o.concurrency = 7, 3
 		var stderr bytes.Buffer
 		start := time.Now()
-		ids, err := startRuns(context.Background(), s, &o, testTask, &stderr)
-		if err != nil {
-			t.Fatal(err)
+		st := startRuns(context.Background(), s, &startFlags{count: 7}, 3, testTask, &stderr)
+		if st.err != nil {
+			t.Fatal(st.err)
 		}
+		ids := st.ids
 		if took := time.Since(start); took != 3*time.Second {
 			t.Errorf("7 starts of 1s each, 3 at a time, took %v; want 3s", took)
 		}
@@ -201,10 +210,9 @@ func TestStartRunsInParallel(t *testing.T) {
 func TestStartRunsStopsAfterFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := &fakeStarter{delay: 2 * time.Second, failFrom: 2, failDelay: time.Second}
-		o := defaultOptions()
-		o.count, o.concurrency = 10, 2
 		start := time.Now()
-		ids, err := startRuns(context.Background(), s, &o, testTask, io.Discard)
+		st := startRuns(context.Background(), s, &startFlags{count: 10}, 2, testTask, io.Discard)
+		ids, err := st.ids, st.err
 		if took := time.Since(start); took != 2*time.Second {
 			t.Errorf("startRuns took %v, want 2s (the start in flight at the failure finishes)", took)
 		}
@@ -228,9 +236,11 @@ func TestRunTaskTimeoutCoversStarting(t *testing.T) {
 		}
 		var stdout, stderr syncbuf.Buffer
 		w := testWaiter(success, 2500*time.Millisecond, &stdout, &stderr)
-		w.opts.count, w.opts.concurrency = 5, 1
+		w.poll.concurrency = 1
 		start := time.Now()
-		code := runTask(context.Background(), w, s)
+		ctx, cancel := timeoutContext(context.Background(), w.poll.timeout)
+		defer cancel()
+		code := runTask(ctx, w, s, &startFlags{count: 5})
 		if took := time.Since(start); took != 2500*time.Millisecond {
 			t.Errorf("run took %v, want --timeout 2.5s", took)
 		}
@@ -251,12 +261,16 @@ func TestRunTaskTimeoutCoversStarting(t *testing.T) {
 // not from its redacted display: a key that happens to be part of
 // "success" must not turn a success into a failed wait.
 func TestOutcomeFromRawStatus(t *testing.T) {
-	red := &redactor{}
-	red.add("ucc")
+	var stdout bytes.Buffer
+	o := newOutput(&stdout, io.Discard)
+	o.addSecret("ucc")
 	exec := &client.Execution{ID: "e", Status: client.StatusSuccess}
-	r := newResult("t", "e", waitEnd{exec: exec, polls: 1}, time.Minute, red.redact)
-	if r.outcome != outcomeSuccess {
-		t.Errorf("outcome %v for status success shown as %q, want success", r.outcome, r.Status)
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: "t", ExecutionID: "e"}, Execution: exec, Requests: 1}, nil, time.Minute)
+	if err := writeText(o, o.Stdout(), []result{r}); err != nil {
+		t.Fatal(err)
+	}
+	if r.outcome != outcomeSuccess || !strings.Contains(stdout.String(), "s"+redacted+"ess") {
+		t.Errorf("outcome %v for status success shown as %q, want success, shown redacted", r.outcome, stdout.String())
 	}
 }
 
@@ -278,6 +292,63 @@ func TestTimeoutCoversStdin(t *testing.T) {
 		}
 		if !strings.Contains(stderr.String(), "while reading execution IDs from stdin") {
 			t.Errorf("stderr %q, want it to say --timeout ran out while reading stdin", stderr.String())
+		}
+	})
+}
+
+// TestRunInterruptedWhileStartInFlight: an interrupt while a start's
+// request is out says that an execution may have started, and counts only
+// the executions that did start as still waiting.
+func TestRunInterruptedWhileStartInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The first start takes 1s; the second would take 10s.
+		s := &fakeStarter{delay: time.Second, failFrom: 2, failDelay: 10 * time.Second}
+		running := func(ctx context.Context, _, id string) (*client.Execution, error) { return running(id), nil }
+		var stdout, stderr syncbuf.Buffer
+		w := testWaiter(running, 0, &stdout, &stderr)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			time.Sleep(2 * time.Second)
+			cancel()
+		}()
+		code := runTask(ctx, w, s, &startFlags{count: 2})
+		if code != exitInterrupted {
+			t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr.String())
+		}
+		for _, want := range []string{
+			"cannot start task " + testTask + ": interrupted while starting it; a start request was out, so an execution may have started that is not waited for",
+			"one execution in 2s: 1 interrupted; exit 130: interrupted with one execution still waiting\n",
+		} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+			}
+		}
+		d := decodeResults(t, stdout.String())
+		if len(d.Results) != 1 || d.ExitCode != exitInterrupted || d.Results[0]["error"] != "interrupted" {
+			t.Errorf("document %+v: want the started execution, interrupted, and exit code 130", d)
+		}
+		if !strings.Contains(stdout.String(), `"error": "cannot start task `) {
+			t.Errorf("the document does not say why the task was not started:\n%s", stdout.String())
+		}
+	})
+}
+
+// TestRunInterruptedBeforeAnyStart: an interrupt before any start was sent
+// says so, with no execution counted.
+func TestRunInterruptedBeforeAnyStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var stdout, stderr syncbuf.Buffer
+		w := testWaiter(nil, 0, &stdout, &stderr)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if code := runTask(ctx, w, &fakeStarter{}, &startFlags{count: 3}); code != exitInterrupted {
+			t.Fatalf("exit %d, want 130", code)
+		}
+		want := "anchor-wait: cannot start task " + testTask + ": interrupted before every start was sent\n" +
+			"no execution to wait for; exit 130: interrupted before the task was started\n"
+		if stderr.String() != want {
+			t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), want)
 		}
 	})
 }

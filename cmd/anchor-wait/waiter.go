@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
+)
+
+// waiter is everything one wait needs, checked before any request: built
+// by newWaiter (the demo builds the same), used by waitFor and report.
+type waiter struct {
+	poll     pollFlags
+	report   reportFlags
+	taskID   string
+	getter   poller.API
+	out      *output
+	progress *progress
+	stdout   io.Writer   // results: the layer's stdout, around the live line
+	junit    *reportFile // nil without --junit; opened early so a bad path is a usage error
+	github   *githubEnv  // nil outside GitHub Actions
+	start    time.Time   // when the command began; --timeout counts from it
+	// startFailure says why the task could not be started, all of it or
+	// some; nil when it was (or nothing was to be started).
+	startFailure *startFailure
+}
+
+// pollerOptions returns the poller's options for the flags, with onUpdate
+// as its callback. It is the only place that turns flags into poller
+// options.
+func pollerOptions(o *pollFlags, onUpdate func(poller.Update)) []poller.Option {
+	return []poller.Option{
+		poller.WithInitialInterval(o.interval),
+		poller.WithMaxInterval(o.maxInterval),
+		poller.WithNotFoundGrace(o.notFoundGrace),
+		poller.WithConcurrency(o.concurrency),
+		poller.WithRate(o.rate),
+		poller.WithFailFast(o.failFast),
+		poller.WithOnUpdate(onUpdate),
+	}
+}
+
+// apiKey loads the API key (see loadAPIKey) and has the output layer
+// blank it out from now on.
+func (e *cliEnv) apiKey(ctx context.Context, o *pollFlags) (string, error) {
+	key, err := loadAPIKey(ctx, o.apiKeyFile, e.getenv)
+	if err != nil {
+		return "", err
+	}
+	e.out.addSecret(key)
+	return key, nil
+}
+
+// newWaiter checks what a wait needs before any request (the base URL,
+// the poll options, the GitHub Actions files) and builds the waiter, with
+// its client, for task taskID.
+func (e *cliEnv) newWaiter(key, taskID string, poll *pollFlags, report *reportFlags, start time.Time) (*waiter, *client.Client, error) {
+	baseURL, err := baseURLFrom(poll, e.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := newClient(key, baseURL, poll.concurrency)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := poller.New(c, pollerOptions(poll, nil)...); err != nil {
+		return nil, nil, usagef("%s", oneLine(err.Error()))
+	}
+	gh, err := githubFrom(e.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := e.waiterFor(taskID, c, poll, report, start)
+	w.github = gh
+	return w, c, nil
+}
+
+// waiterFor builds the waiter of task taskID on g, with the progress
+// display the flags and the terminal call for.
+func (e *cliEnv) waiterFor(taskID string, g poller.API, poll *pollFlags, report *reportFlags, start time.Time) *waiter {
+	mode := progressLines
+	dumb := e.getenv("TERM") == "dumb"
+	switch {
+	case report.quiet:
+		mode = progressOff
+	case e.terminal && !dumb:
+		mode = progressLive
+	}
+	color := !report.noColor && e.getenv("NO_COLOR") == "" && !dumb
+	prog := newProgress(e.out, mode, report.verbose, color)
+	prog.width = e.width
+	return &waiter{
+		poll: *poll, report: *report, taskID: strings.ToLower(taskID), getter: g,
+		out: e.out, progress: prog, stdout: prog.results(e.out.Stdout()), start: start,
+	}
+}
+
+// openReports opens the --junit file, if asked for, before any request,
+// so a bad path is a usage error rather than a surprise at the end.
+func (w *waiter) openReports() error {
+	if w.report.junit == "" {
+		return nil
+	}
+	rf := &reportFile{what: "the JUnit report", path: w.report.junit}
+	if err := openReport(rf, "--junit"); err != nil {
+		return err
+	}
+	w.junit = rf
+	return nil
+}
+
+// close closes what the waiter holds open, as when the run ended before
+// writing it.
+func (w *waiter) close() { w.junit.close() }
+
+// newClient builds the API client; its errors are usage errors (a key with
+// spaces in it, say) that never contain the key.
+func newClient(key, baseURL string, concurrency int) (*client.Client, error) {
+	c, err := client.New(key,
+		client.WithBaseURL(baseURL),
+		client.WithUserAgent("anchor-wait/"+toolVersion()))
+	if err != nil {
+		return nil, usagef("%s", oneLine(err.Error()))
+	}
+	return c, nil
+}
+
+// baseURLFrom picks the API server: --base-url, else ANCHORBROWSER_BASE_URL,
+// else the default; and checks it.
+func baseURLFrom(o *pollFlags, getenv func(string) string) (string, error) {
+	raw, source := o.baseURL, "--base-url"
+	if raw == "" {
+		raw, source = getenv(client.EnvBaseURL), client.EnvBaseURL
+	}
+	if raw == "" {
+		return client.DefaultBaseURL, nil
+	}
+	if _, err := client.ParseBaseURL(raw); err != nil {
+		return "", usagef("%s: %s", source, oneLine(err.Error()))
+	}
+	return raw, nil
+}
+
+// waitFor waits for the executions ids within ctx (which carries
+// --timeout), writes the results to stdout and the reports, and returns
+// them with the exit code.
+func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
+	var stream *jsonlStream
+	if w.report.output == formatJSONL {
+		stream = newJSONLStream(w.stdout)
+	}
+	began := time.Now()
+	lastErrs := &pollErrors{}
+	onUpdate := func(u poller.Update) {
+		lastErrs.record(u)
+		w.progress.update(u)
+		if stream != nil && u.Kind == poller.UpdateDone {
+			pr := poller.Result{Ref: u.Ref, Execution: u.Execution, Err: u.Err, Requests: u.Requests, Waited: u.Time.Sub(began)}
+			stream.emit(resultOf(pr, lastErrs.last(u.ExecutionID), w.poll.timeout))
+		}
+	}
+	p, err := poller.New(w.getter, pollerOptions(&w.poll, onUpdate)...)
+	if err != nil { // checked by newWaiter already
+		w.out.errorf("%s", oneLine(err.Error()))
+		return nil, exitUsage
+	}
+	refs := make([]poller.Ref, len(ids))
+	for i, id := range ids {
+		refs[i] = poller.Ref{TaskID: w.taskID, ExecutionID: id}
+	}
+	w.progress.begin(w.taskID, ids)
+	all, _ := p.WaitAll(ctx, refs) // the results say what happened to each
+	w.progress.end()
+	results := make([]result, len(all))
+	for i, r := range all {
+		results[i] = resultOf(r, lastErrs.last(r.ExecutionID), w.poll.timeout)
+	}
+	return results, w.reportResults(results, stream)
+}
+
+// pollErrors keeps the error of the last poll of each execution that came
+// back with an error, from the poller's updates. It is safe for concurrent
+// use.
+type pollErrors struct {
+	mu   sync.Mutex
+	errs map[string]error
+}
+
+// record notes what u says about the last poll of its execution.
+func (pe *pollErrors) record(u poller.Update) {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	switch u.Kind {
+	case poller.UpdateRetry:
+		if pe.errs == nil {
+			pe.errs = map[string]error{}
+		}
+		pe.errs[u.ExecutionID] = u.Err
+	case poller.UpdatePoll, poller.UpdateStatusChange:
+		delete(pe.errs, u.ExecutionID)
+	}
+}
+
+// last returns the error of the last poll of execution id, nil if it
+// brought a status or none failed.
+func (pe *pollErrors) last(id string) error {
+	pe.mu.Lock()
+	defer pe.mu.Unlock()
+	return pe.errs[id]
+}
+
+// reportResults writes the results in every form asked for, and a summary
+// line to stderr, and returns the exit code. The reports come first, so
+// that they are written whatever happens to stdout: the JUnit report and
+// the step summary, then stdout, then the step outputs, whose exit-code=
+// is the one the run exits with.
+func (w *waiter) reportResults(results []result, stream *jsonlStream) int {
+	elapsed := time.Since(w.start)
+	outcomes := outcomesOf(results)
+	code := exitCode(outcomes)
+	if sf := w.startFailure; sf != nil {
+		if len(results) == 0 {
+			code = sf.code
+		} else {
+			code = worse(code, sf.code)
+		}
+	}
+	code = w.out.finalCode(code)
+
+	if w.junit != nil {
+		w.out.writeReport(w.junit, junitXML(w.out, results, w.start, elapsed, w.startFailure))
+		w.junit = nil
+	}
+	if w.github != nil && w.github.summary != nil {
+		w.out.writeReport(w.github.summary, githubSummary(w.out, results, code, w.reason(code, outcomes), elapsed, w.startFailure))
+	}
+	code = w.out.finalCode(code)
+
+	switch {
+	case stream != nil:
+		stream.finish(results)
+	case w.report.output == formatJSONL:
+		newJSONLStream(w.stdout).finish(results)
+	case w.report.output == formatJSON:
+		writeJSON(w.stdout, results, code, w.startFailure)
+	default:
+		writeText(w.out, w.stdout, results)
+	}
+	code = w.out.finalCode(code)
+
+	if w.github != nil {
+		if a := githubAnnotations(w.out, results); a != "" {
+			io.WriteString(w.out.Stderr(), a)
+		}
+		if w.github.outputs != nil {
+			w.out.writeReport(w.github.outputs, githubOutputs(results, code))
+		}
+		code = w.out.finalCode(code)
+	}
+	if w.progress.mode != progressOff && (len(results) > 0 || w.startFailure != nil) {
+		reason := w.reason(code, outcomes)
+		if len(results) == 0 {
+			fmt.Fprintf(w.out.Stderr(), "no execution to wait for; exit %d: %s\n", code, reason)
+		} else {
+			fmt.Fprintf(w.out.Stderr(), "%s in %s: %s; exit %d: %s\n", executions(len(results)), clock(elapsed),
+				finishedCounts(results), code, reason)
+		}
+	}
+	return code
+}
+
+// reason explains code: by the executions' outcomes when they explain it,
+// else by what does (a failed start, a failed write).
+func (w *waiter) reason(code int, outcomes []outcome) string {
+	if r := exitReason(code, outcomes); r != "" {
+		return r
+	}
+	switch {
+	case code == exitWriteError:
+		return "could not write " + w.out.failureText()
+	case w.startFailure != nil && w.startFailure.code == code:
+		return w.startFailure.reason()
+	case code == exitInterrupted:
+		return "interrupted while writing the reports"
+	}
+	return statusWord(code)
+}
