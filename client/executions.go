@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -83,8 +82,6 @@ func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOpt
 	return &out, nil
 }
 
-var versionPattern = regexp.MustCompile(`^(draft|latest|\d+)$`)
-
 // RunTask starts a task. With req.Async set it returns as soon as the run is
 // queued, and ExecutionResultID is the execution to wait for. The API does
 // not always send it (its own example of an async answer has none): then it
@@ -105,8 +102,10 @@ func (c *Client) RunTask(ctx context.Context, req RunTaskRequest, opts ...CallOp
 		return nil, fmt.Errorf("run task: %w", err)
 	}
 	req.TaskID = task
-	if req.Version != "" && !versionPattern.MatchString(req.Version) {
-		return nil, fmt.Errorf("run task %s: %w: version %q: want draft, latest or a version number", task, ErrInvalidRequest, req.Version)
+	if req.Version != "" {
+		if err := CheckVersion(req.Version); err != nil {
+			return nil, fmt.Errorf("run task %s: %w", task, err)
+		}
 	}
 	if req.SessionID != "" {
 		if req.SessionID, err = c.checkID("session", req.SessionID); err != nil {
@@ -114,8 +113,8 @@ func (c *Client) RunTask(ctx context.Context, req RunTaskRequest, opts ...CallOp
 		}
 	}
 	for k := range req.Inputs {
-		if !strings.HasPrefix(k, "ANCHOR_") {
-			return nil, fmt.Errorf("run task %s: %w: input %q: every input name starts with ANCHOR_", task, ErrInvalidRequest, k)
+		if err := CheckInputName(k); err != nil {
+			return nil, fmt.Errorf("run task %s: %w", task, c.redactErr(err))
 		}
 	}
 	body, err := json.Marshal(req)
