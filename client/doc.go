@@ -10,6 +10,16 @@
 // anything. HTTP error responses become *APIError values, which match
 // ErrNotFound, ErrUnauthorized and ErrRateLimited under errors.Is.
 //
+// Answers are decoded in one pass, with member names matched exactly (never
+// by case). What decides an outcome is strict: the "data" envelope, the IDs
+// (an answer for another execution than the one asked for is refused) and
+// the status; missing, null, of another type or given twice, they make the
+// answer a bad response (ErrBadResponse). Every other field is lenient: a
+// value of the wrong type or out of range is left at its zero value and
+// named in the result's Unreadable list, and Raw keeps the object byte for
+// byte. Timestamps are RFC 3339, lower-case "t" and "z" and leap seconds
+// included. API data comes back as the server sent it, never redacted.
+//
 // The API key is sent only in the anchor-api-key header, only over https or
 // plain http to a loopback address, and never appears in an error or a log.
 //
