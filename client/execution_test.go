@@ -530,6 +530,73 @@ func TestDecodeRunTaskResult(t *testing.T) {
 	}
 }
 
+func TestDecodeRun(t *testing.T) {
+	tests := []struct {
+		name           string
+		want           string // the run ID asked for
+		check          bool   // as RunTaskV2 decodes
+		body           string
+		wantErr        string
+		wantStatus     Status
+		wantUnreadable []string
+		checkRun       func(t *testing.T, r *Run)
+	}{
+		{"success with result", "run_1", false, `{"run_id":"run_1","status":"success","result":{"title":"x","n":[1, 2]},"session_id":"s-1"}`, "", StatusSuccess, nil, func(t *testing.T, r *Run) {
+			if string(r.Result) != `{"title":"x","n":[1, 2]}` || r.SessionID != "s-1" || r.Error != nil {
+				t.Errorf("got %+v", r)
+			}
+			e := r.AsExecution()
+			if e.ID != "run_1" || e.Status != StatusSuccess || e.Output == nil || *e.Output != string(r.Result) || !e.StartTime.IsZero() {
+				t.Errorf("AsExecution() = %+v", e)
+			}
+		}},
+		{"failure with error", "run_1", false, `{"run_id":"run_1","status":"failure","error":"boom"}`, "", StatusFailure, nil, func(t *testing.T, r *Run) {
+			if r.Error == nil || *r.Error != "boom" || r.Result != nil {
+				t.Errorf("got %+v", r)
+			}
+			if e := r.AsExecution(); e.ErrorMessage == nil || *e.ErrorMessage != "boom" || e.Output != nil {
+				t.Errorf("AsExecution() = %+v", e)
+			}
+		}},
+		{"nulls are absent", "r", false, `{"run_id":"r","status":"running","result":null,"error":null,"session_id":null}`, "", StatusRunning, nil, nil},
+		{"lenient fields", "r", false, `{"run_id":"r","status":"success","result":"done","error":{"m":1},"session_id":7}`, "", StatusSuccess, []string{"result", "error", "session_id"}, nil},
+		{"result twice", "r", false, `{"run_id":"r","status":"success","result":{},"result":{"a":1}}`, "", StatusSuccess, []string{"result"}, nil},
+		{"upper-case STATUS ignored", "r", false, `{"run_id":"r","status":"running","STATUS":"success"}`, "", StatusRunning, nil, nil},
+		{"another run", "r", false, `{"run_id":"R","status":"success"}`, `asked for run r, got "R"`, "", nil, nil},
+		{"run_id missing", "r", false, `{"status":"success"}`, `no "run_id"`, "", nil, nil},
+		{"run_id a number", "r", false, `{"run_id":1,"status":"success"}`, `"run_id" is a number`, "", nil, nil},
+		{"status missing", "r", false, `{"run_id":"r"}`, `no "status"`, "", nil, nil},
+		{"status twice", "r", false, `{"run_id":"r","status":"running","status":"success"}`, `"status" appears twice`, "", nil, nil},
+		{"wrapped in data", "r", false, `{"data":{"run_id":"r","status":"success"}}`, `no "run_id"`, "", nil, nil},
+		{"started run ID that cannot be polled", "", true, `{"run_id":"../x","status":"queued"}`, `run_id "../x", which cannot be polled`, "", nil, nil},
+		{"started run", "", true, `{"run_id":"run_AZ-09_","status":"queued"}`, "", StatusQueued, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg := &runBody{want: tt.want, check: tt.check}
+			err := decodeString(tg, tt.body)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			if tg.run.Status != tt.wantStatus || !slices.Equal(tg.run.Unreadable, tt.wantUnreadable) {
+				t.Errorf("got status %q, unreadable %q; want %q, %q", tg.run.Status, tg.run.Unreadable, tt.wantStatus, tt.wantUnreadable)
+			}
+			if string(tg.run.Raw) != tt.body {
+				t.Errorf("Raw = %s, want the body", tg.run.Raw)
+			}
+			if tt.checkRun != nil {
+				tt.checkRun(t, &tg.run)
+			}
+		})
+	}
+}
+
 func TestDecodeErrorDocument(t *testing.T) {
 	tests := []struct {
 		body     string

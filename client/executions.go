@@ -36,6 +36,26 @@ func (c *Client) GetExecution(ctx context.Context, taskID, execID string, opts .
 	return &t.exec, nil
 }
 
+// GetExecutionByID fetches one execution by its ID alone, with
+// GET /v1/executions/{executionId}, which needs no task ID and also
+// reports TaskID, IsDraft, BrowserSessionID, HasLogs, Inputs, Tags,
+// ToolName and ToolPublicID. execID must be a UUID; otherwise it returns an
+// error matching ErrInvalidID and sends nothing. Retries and errors are as
+// for GetExecution. This endpoint requires only id, status and startTime:
+// TaskVersionID and Version are not unreadable when absent.
+func (c *Client) GetExecutionByID(ctx context.Context, execID string, opts ...CallOption) (*Execution, error) {
+	exec, err := c.checkID("execution", execID)
+	if err != nil {
+		return nil, fmt.Errorf("get execution: %w", err)
+	}
+	t := &executionBody{want: exec, byID: true}
+	err = c.do(ctx, c.endpoint(http.MethodGet, c.prefix+"/v1/executions/"+exec, true), t, opts)
+	if err != nil {
+		return nil, fmt.Errorf("get execution %s: %w", exec, err)
+	}
+	return &t.exec, nil
+}
+
 // executionBody is the target of a one-execution decode. The Execution is
 // its first field, so that the caller's *Execution and the target are one
 // allocation.

@@ -214,6 +214,20 @@ func FuzzDecodeResponse(f *testing.F) {
 			if v, ok := only(data, "success"); !ok || v != tg.res.Success {
 				t.Fatalf("decoded success %v from %q, whose single exact success is %v (%v)", tg.res.Success, body, v, ok)
 			}
+		case 4: // GET /v2/tasks/runs/{runId}/status
+			tg := &runBody{want: "run_1"}
+			if decodeString(tg, string(body)) != nil {
+				return
+			}
+			if tg.run.ID != "run_1" {
+				t.Fatalf("decoded run %q from %q, asked for run_1", tg.run.ID, body)
+			}
+			doc, err := parseOrdered(body)
+			if err != nil {
+				t.Fatalf("decoded %q, which encoding/json does not parse: %v", body, err)
+			}
+			wantExactString(t, body, doc, "status", string(tg.run.Status))
+			wantExactString(t, body, doc, "run_id", tg.run.ID)
 		case 5: // any error answer
 			r := getReader()
 			defer r.release()
