@@ -22,6 +22,9 @@ type config struct {
 	logger    *slog.Logger
 	onlyTasks []string
 	records   int // the most request records kept; negative for no limit
+	// noExecutionResultID leaves executionResultId out of async answers
+	// of POST /v1/task/run.
+	noExecutionResultID bool
 
 	// connObserver, when set, sees every connection state change; only
 	// tests set it.
@@ -49,8 +52,8 @@ func WithAPIKey(key string) Option {
 }
 
 // WithTemplate sets the script of every execution that POST /v1/task/run
-// starts (see DefaultTemplate for the default). Server.SetTemplate changes it
-// later.
+// starts, and of every run that POST /v2/tasks/{taskId}/run starts (see
+// DefaultTemplate for the default). Server.SetTemplate changes it later.
 func WithTemplate(s Script) Option {
 	return func(c *config) { c.template = s }
 }
@@ -82,8 +85,9 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
-// WithTasks makes POST /v1/task/run start only these tasks, and tasks that
-// already have executions, answering 404 for any other. By default it starts
+// WithTasks makes POST /v1/task/run and POST /v2/tasks/{taskId}/run start
+// only these tasks, and tasks that already have executions, answering 404
+// for any other. By default it starts
 // any task whose ID is a UUID.
 func WithTasks(taskIDs ...string) Option {
 	return func(c *config) { c.onlyTasks = append(append([]string{}, c.onlyTasks...), taskIDs...) }
@@ -99,4 +103,12 @@ func WithTasks(taskIDs ...string) Option {
 // whatever it is.
 func WithRecordLimit(n int) Option {
 	return func(c *config) { c.records = n }
+}
+
+// WithoutExecutionResultID makes POST /v1/task/run answer an async run
+// without executionResultId, as the API's own example of an async answer
+// does: the execution is started all the same (Request.ExecutionID names
+// it), and a client must find it in the task's list.
+func WithoutExecutionResultID() Option {
+	return func(c *config) { c.noExecutionResultID = true }
 }

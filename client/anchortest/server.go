@@ -34,15 +34,17 @@ type Server struct {
 	// no trailing slash.
 	URL string
 
-	apiKey   string
-	latency  time.Duration
-	logger   *slog.Logger
-	started  time.Time
-	store    *store
-	rec      recorder
-	conns    *conns
-	template atomic.Pointer[timeline]
-	faults   atomic.Pointer[[]Fault]
+	apiKey  string
+	latency time.Duration
+	// noExecutionResultID: see WithoutExecutionResultID.
+	noExecutionResultID bool
+	logger              *slog.Logger
+	started             time.Time
+	store               *store
+	rec                 recorder
+	conns               *conns
+	template            atomic.Pointer[timeline]
+	faults              atomic.Pointer[[]Fault]
 
 	handler   http.Handler
 	srv       *http.Server
@@ -68,13 +70,14 @@ type Server struct {
 func newServer(opts []Option) *Server {
 	cfg := newConfig(opts)
 	s := &Server{
-		apiKey:  cfg.apiKey,
-		latency: cfg.latency,
-		logger:  cfg.logger,
-		started: time.Now(),
-		store:   newStore(cfg.seed, cfg.onlyTasks),
-		rec:     recorder{limit: cfg.records},
-		conns:   newConns(),
+		apiKey:              cfg.apiKey,
+		latency:             cfg.latency,
+		noExecutionResultID: cfg.noExecutionResultID,
+		logger:              cfg.logger,
+		started:             time.Now(),
+		store:               newStore(cfg.seed, cfg.onlyTasks),
+		rec:                 recorder{limit: cfg.records},
+		conns:               newConns(),
 	}
 	s.conns.observe = cfg.connObserver
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
@@ -264,8 +267,8 @@ func (s *Server) Client(opts ...client.Option) *client.Client {
 	return c
 }
 
-// SetTemplate sets the script of executions that POST /v1/task/run starts
-// from now on.
+// SetTemplate sets the script of executions that POST /v1/task/run and
+// POST /v2/tasks/{taskId}/run start from now on.
 func (s *Server) SetTemplate(sc Script) { s.template.Store(compile(sc)) }
 
 // SetFaults replaces the server-wide faults (see WithFaults); no arguments
@@ -303,6 +306,19 @@ func (s *Server) AddExecutionWithID(taskID, execID string, sc Script) error {
 	return nil
 }
 
+// AddRun adds a v2 run of taskID that behaves as sc says from now on, and
+// returns its new run ID, which GET /v2/tasks/runs/{runId}/status answers
+// for. Run IDs are not UUIDs ("run_" and 32 hexadecimal digits), as the
+// API promises only a string.
+//
+// A run follows its Script as an execution does. Once it succeeds, its
+// result is the step's Output when that is the text of a JSON object, else
+// {"output": Output}; once it ends otherwise, its error is the step's
+// ErrorMessage, else a message naming the status.
+func (s *Server) AddRun(taskID string, sc Script) string {
+	return s.store.addRun(taskID, compile(sc), "", "").id
+}
+
 // Execution returns execution execID as a GET of it would show it now, and
 // false for an ID the server does not know. It ignores VisibleAfter and
 // faults, and is not recorded as a request.
@@ -323,22 +339,22 @@ func (s *Server) Execution(execID string) (client.Execution, bool) {
 func (s *Server) Requests() []Request { return s.rec.requests(nil) }
 
 // RequestsFor returns the records of the answered requests that named
-// execution execID, in order of arrival.
+// execution or v2 run id, in order of arrival.
 //
 // Under WithRecordLimit it searches only the records kept (none for
 // WithRecordLimit(0)); RequestCountFor counts them all.
-func (s *Server) RequestsFor(execID string) []Request {
-	execID = canonicalID(execID)
-	return s.rec.requests(func(r *Request) bool { return r.ExecutionID == execID })
+func (s *Server) RequestsFor(id string) []Request {
+	execID := canonicalID(id)
+	return s.rec.requests(func(r *Request) bool { return r.ExecutionID == execID || r.RunID == id })
 }
 
-// RequestCountFor returns how many requests that named execution execID
-// have been answered (or dropped), whatever WithRecordLimit says: with every
-// record kept, it is len(RequestsFor(execID)). Requests that ended before
-// the execution was added are not counted, and for an execution the server
-// does not know it returns 0.
-func (s *Server) RequestCountFor(execID string) int {
-	e := s.store.byID(execID)
+// RequestCountFor returns how many requests that named execution or v2 run
+// id have been answered (or dropped), whatever WithRecordLimit says: with
+// every record kept, it is len(RequestsFor(id)). Requests that ended
+// before the execution or run was added are not counted, and for one the
+// server does not know it returns 0.
+func (s *Server) RequestCountFor(id string) int {
+	e := s.store.execOrRun(id)
 	if e == nil {
 		return 0
 	}
