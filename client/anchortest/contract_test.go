@@ -209,10 +209,17 @@ func TestResponsesMatchSpec(t *testing.T) {
 		c.ListExecutions(ctx, taskB, client.ListOptions{})
 		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA, Async: true})
 		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA, Async: false})
-		s.SetTemplate(Fail(0, time.Second, "no luck"))
-		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA})
-		s.SetTemplate(Finish(client.StatusCancelled, 0, time.Second))
-		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA})
+		for _, tmpl := range []Script{Fail(0, time.Second, "no luck"), Finish(client.StatusCancelled, 0, time.Second)} {
+			other := NewInMemoryServer(WithTemplate(tmpl))
+			oct := &checkedTransport{base: other.HTTPClient().Transport, checker: newSpecChecker(t, other.URL)}
+			other.Client(client.WithHTTPClient(&http.Client{Transport: oct})).RunTask(ctx, client.RunTaskRequest{TaskID: taskA})
+			other.Close()
+			for _, r := range oct.take() {
+				if r.err != nil || r.op != "runTask" || r.status != 200 {
+					t.Errorf("sync run of %v: %+v, want a runTask 200 that matches the spec", tmpl.Steps, r)
+				}
+			}
+		}
 		// The execution endpoint without a task, and v2 runs.
 		for _, id := range append(ids, faulty, hidden) {
 			c.GetExecutionByID(ctx, id)

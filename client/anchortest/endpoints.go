@@ -198,7 +198,7 @@ func (x *exchange) runTask() {
 		x.sendError(http.StatusNotFound, fmt.Sprintf("Task %s not found", taskID))
 		return
 	}
-	tl := x.s.template.Load()
+	tl := x.s.template
 	version := ""
 	if req.Version != nil && *req.Version != "latest" {
 		version = *req.Version

@@ -60,7 +60,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if !x.wait(s.latency) {
 		return
 	}
-	if f := matchFault(*s.faults.Load(), x.req.Seq, time.Since(s.started), op); f != nil && x.useFault(f) {
+	if f := matchFault(s.faults, x.req.Seq, time.Since(s.started), op); f != nil && x.useFault(f) {
 		return
 	}
 	switch x.req.Auth {

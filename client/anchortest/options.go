@@ -2,8 +2,6 @@ package anchortest
 
 import (
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 )
 
@@ -25,10 +23,6 @@ type config struct {
 	// noExecutionResultID leaves executionResultId out of async answers
 	// of POST /v1/task/run.
 	noExecutionResultID bool
-
-	// connObserver, when set, sees every connection state change; only
-	// tests set it.
-	connObserver func(net.Conn, http.ConnState)
 }
 
 func newConfig(opts []Option) config {
@@ -53,7 +47,7 @@ func WithAPIKey(key string) Option {
 
 // WithTemplate sets the script of every execution that POST /v1/task/run
 // starts, and of every run that POST /v2/tasks/{taskId}/run starts (see
-// DefaultTemplate for the default). Server.SetTemplate changes it later.
+// DefaultTemplate for the default).
 func WithTemplate(s Script) Option {
 	return func(c *config) { c.template = s }
 }
@@ -61,7 +55,8 @@ func WithTemplate(s Script) Option {
 // WithFaults sets server-wide faults, checked against every request before the
 // API key and before a Script's own faults; the first match wins. Request
 // numbers count every request the server receives and time windows count
-// from the server's creation. Server.SetFaults changes them later.
+// from the server's creation, so a window such as {After: time.Minute}
+// makes a server that fails from then on.
 func WithFaults(faults ...Fault) Option {
 	return func(c *config) { c.faults = cloneFaults(faults) }
 }

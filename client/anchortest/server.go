@@ -3,13 +3,13 @@ package anchortest
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -34,17 +34,17 @@ type Server struct {
 	// no trailing slash.
 	URL string
 
-	apiKey  string
-	latency time.Duration
+	apiKey   string
+	latency  time.Duration
+	logger   *slog.Logger
+	started  time.Time
+	store    *store
+	rec      recorder
+	conns    *conns
+	template *timeline // what the POSTs start runs from
+	faults   []Fault   // server-wide
 	// noExecutionResultID: see WithoutExecutionResultID.
 	noExecutionResultID bool
-	logger              *slog.Logger
-	started             time.Time
-	store               *store
-	rec                 recorder
-	conns               *conns
-	template            atomic.Pointer[timeline]
-	faults              atomic.Pointer[[]Fault]
 
 	handler   http.Handler
 	srv       *http.Server
@@ -61,9 +61,6 @@ type Server struct {
 	closed    bool
 	handlers  sync.WaitGroup
 	closeOnce sync.Once
-	// graceOver records that Close had to cut connections still busy when
-	// the grace ran out. Close sets it; it is read only after Close.
-	graceOver bool
 }
 
 // newServer makes a server that is not yet serving.
@@ -79,10 +76,9 @@ func newServer(opts []Option) *Server {
 		rec:                 recorder{limit: cfg.records},
 		conns:               newConns(),
 	}
-	s.conns.observe = cfg.connObserver
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
-	s.SetTemplate(cfg.template)
-	s.SetFaults(cfg.faults...)
+	s.template = compile(cfg.template)
+	s.faults = cfg.faults
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s
 }
@@ -159,7 +155,7 @@ func NewInMemoryServer(opts ...Option) *Server {
 
 // start serves on ln and sets up the client side with dial.
 func (s *Server) start(ln net.Listener, dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
-	errLog := log.New(discard{}, "", 0)
+	errLog := log.New(io.Discard, "", 0)
 	if s.logger != nil {
 		errLog = slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)
 	}
@@ -183,12 +179,6 @@ func (s *Server) start(ln net.Listener, dial func(ctx context.Context, network, 
 		_ = s.srv.Serve(ln) // returns http.ErrServerClosed once Close runs
 	}()
 }
-
-// discard is an io.Writer that drops everything; it keeps net/http's error
-// log quiet when no logger is set.
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func (s *Server) connState(c net.Conn, state http.ConnState) {
 	switch state {
@@ -226,7 +216,6 @@ func (s *Server) Close() {
 			}
 			if err := s.srv.Shutdown(ctx); err != nil {
 				_ = s.srv.Close() // cut what did not finish within the grace
-				s.graceOver = true
 			}
 			cancel()
 			<-s.serveDone
@@ -265,17 +254,6 @@ func (s *Server) Client(opts ...client.Option) *client.Client {
 		panic(fmt.Sprintf("anchortest: Server.Client: %v", err))
 	}
 	return c
-}
-
-// SetTemplate sets the script of executions that POST /v1/task/run and
-// POST /v2/tasks/{taskId}/run start from now on.
-func (s *Server) SetTemplate(sc Script) { s.template.Store(compile(sc)) }
-
-// SetFaults replaces the server-wide faults (see WithFaults); no arguments
-// removes them.
-func (s *Server) SetFaults(faults ...Fault) {
-	f := cloneFaults(faults)
-	s.faults.Store(&f)
 }
 
 // AddExecution adds an execution of taskID that behaves as sc says from now
@@ -363,9 +341,3 @@ func (s *Server) RequestCountFor(id string) int {
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats { return s.rec.stats() }
-
-// MaxInFlight returns the most requests the handler has been serving at once.
-func (s *Server) MaxInFlight() int { return int(s.rec.maxInFlight.Load()) }
-
-// ConnectionsOpened returns how many connections the server has accepted.
-func (s *Server) ConnectionsOpened() int { return int(s.rec.connsOpened.Load()) }
