@@ -249,8 +249,9 @@ func (c *Client) Redact(s string) string { return c.redact(s) }
 // ParseBaseURL parses and checks an API base URL: it must be absolute, https
 // or http to a loopback host (localhost, 127.0.0.0/8, ::1), with no user
 // info, query or fragment, and a port, if any, from 1 to 65535. The host is
-// returned in lower case, so that every later check of it (the loopback
-// rule, a proxy's NO_PROXY) sees one spelling. Errors match
+// returned in lower case and without an empty port ("host:"), so that every
+// later check of it (the loopback rule, a proxy's NO_PROXY) and every
+// request's Host header sees one spelling. Errors match
 // ErrInsecureURL for plain http elsewhere.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
@@ -276,6 +277,9 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 		}
 	}
 	u.Host = strings.ToLower(u.Host)
+	if u.Port() == "" {
+		u.Host = strings.TrimSuffix(u.Host, ":") // an empty port, as in https://host:
+	}
 	return u, nil
 }
 

@@ -74,6 +74,11 @@ func TestParseBaseURL(t *testing.T) {
 	if _, err := ParseBaseURL("http://example.com"); !errors.Is(err, ErrInsecureURL) {
 		t.Errorf("http to a remote host: got %v, want ErrInsecureURL", err)
 	}
+	for raw, want := range map[string]string{"https://API.anchorbrowser.io:": "api.anchorbrowser.io", "http://[::1]:": "[::1]", "http://[::1]:80": "[::1]:80"} {
+		if u, err := ParseBaseURL(raw); err != nil || u.Host != want {
+			t.Errorf("ParseBaseURL(%s) = %v, %v; want host %s", raw, u, err, want)
+		}
+	}
 	if u, err := ParseBaseURL("http://LocalHost:8080/V1"); err != nil || u.Host != "localhost:8080" || u.Path != "/V1" {
 		t.Errorf("ParseBaseURL(http://LocalHost:8080/V1) = %v, %v; want host localhost:8080 and the path as given", u, err)
 	}

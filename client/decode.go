@@ -79,7 +79,10 @@ func (r *reader) readAll(body io.Reader, size, limit int64) error {
 	}
 	r.buf.Reset()
 	if size > 0 {
-		r.buf.Grow(int(size) + bytes.MinRead) // room for the read that sees EOF
+		// Room for the whole body and the read that sees EOF, but no more
+		// than a pooled buffer holds before the body has come: a
+		// Content-Length is the server's word, not yet its bytes.
+		r.buf.Grow(int(min(size, maxPooledBody)) + bytes.MinRead)
 	}
 	r.lr = io.LimitedReader{R: body, N: limit + 1}
 	_, err := r.buf.ReadFrom(&r.lr)

@@ -94,7 +94,10 @@ type Execution struct {
 	// as documented.
 	Unreadable []string `json:"-"`
 	// Raw is the execution's JSON object exactly as the server sent it
-	// (nil for an Execution not decoded from a response).
+	// (nil for an Execution not decoded from a response). It holds a
+	// second copy of Output and ErrorMessage: a caller that keeps many
+	// executions with large outputs, and has no use for Raw, may set it to
+	// nil.
 	Raw json.RawMessage `json:"-"`
 }
 

@@ -170,7 +170,10 @@ func (c *Client) attempt(ctx context.Context, cl *call, out target, resp *Respon
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
-	req.Host = "" // the URL's, which is already lower case
+	// The Host header comes from the URL (lower case, no empty port: see
+	// ParseBaseURL); a req.Host of its own would cost http.Client a copy
+	// of the URL.
+	req.Host = ""
 	req.Header = c.header(cl.body != nil)
 
 	hr, err := c.hc.Do(req)

@@ -323,7 +323,7 @@ func (s *Server) Requests() []Request { return s.rec.requests(nil) }
 // WithRecordLimit(0)); RequestCountFor counts them all.
 func (s *Server) RequestsFor(id string) []Request {
 	execID := canonicalID(id)
-	return s.rec.requests(func(r *Request) bool { return r.ExecutionID == execID || r.RunID == id })
+	return s.rec.requests(func(r *Request) bool { return r.ExecutionID == execID || r.RunID != "" && r.RunID == id })
 }
 
 // RequestCountFor returns how many requests that named execution or v2 run
