@@ -440,3 +440,47 @@ type refuseAll struct{}
 func (refuseAll) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 }
+
+// TestDataByteExactErrorsRedacted checks the one rule per layer: API data
+// comes back as the server sent it, even when it echoes the key, while no
+// error the client makes holds the key.
+func TestDataByteExactErrorsRedacted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		key := s.APIKey()
+		out, msg := "token="+key+" \x1b[31m##[add-mask]x", "failed with "+key
+		exec := s.AddExecution(taskID, anchortest.Script{Steps: []anchortest.Step{{Status: client.StatusFailure, Output: &out, ErrorMessage: &msg}}})
+		run := s.AddRun(taskID, anchortest.Script{Steps: []anchortest.Step{{Status: client.StatusFailure, ErrorMessage: &msg}}})
+		c := s.Client(client.WithMaxRetries(0))
+		ctx := context.Background()
+		for name, get := range map[string]func() (*client.Execution, error){
+			"GetExecution":     func() (*client.Execution, error) { return c.GetExecution(ctx, taskID, exec) },
+			"GetExecutionByID": func() (*client.Execution, error) { return c.GetExecutionByID(ctx, exec) },
+		} {
+			e, err := get()
+			if err != nil || *e.Output != out || *e.ErrorMessage != msg || !strings.Contains(string(e.Raw), key) {
+				t.Errorf("%s = %+v, %v; want output and errorMessage byte for byte", name, e, err)
+			}
+		}
+		if r, err := c.GetRun(ctx, run); err != nil || *r.Error != msg {
+			t.Errorf("GetRun = %+v, %v; want the error byte for byte", r, err)
+		}
+
+		// The same text in a body that is not an execution, and in an
+		// error answer, never reaches the error's text.
+		bad := anchortest.NewInMemoryServer(anchortest.WithFaults(
+			anchortest.Fault{Op: anchortest.OpGetExecution, Body: anchortest.RawBody("", []byte(`{"data":{"echo":"`+key+`"}}`))},
+			anchortest.Fault{Op: anchortest.OpGetRun, Status: 500, Body: anchortest.RawBody("", []byte(`{"error":{"code":500,"message":"bad key `+key+`"}}`))},
+		))
+		defer bad.Close()
+		bc := bad.Client(client.WithMaxRetries(0))
+		_, err1 := bc.GetExecution(ctx, taskID, exec)
+		_, err2 := bc.GetRun(ctx, "run_1")
+		for _, err := range []error{err1, err2} {
+			if err == nil || strings.Contains(err.Error(), bad.APIKey()) || !strings.Contains(err.Error(), "[REDACTED]") {
+				t.Errorf("error %v: want one with the key blanked out", err)
+			}
+		}
+	})
+}
