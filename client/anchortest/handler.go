@@ -71,6 +71,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		x.sendError(http.StatusUnauthorized, "Invalid API key")
 		return
 	}
+	if rl := s.rateLimit; rl != nil && !rl.admit(w.Header(), time.Now()) {
+		x.sendError(http.StatusTooManyRequests, "Rate limit exceeded: slow down")
+		return
+	}
 	switch {
 	case op == "":
 		x.sendError(http.StatusNotFound, fmt.Sprintf("No route for %s %s", r.Method, r.URL.Path))
