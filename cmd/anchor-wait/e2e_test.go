@@ -44,7 +44,7 @@ func quickFailure() anchortest.Script {
 
 // binCommand returns the binary as a command with env as its whole
 // environment (plus PATH).
-func binCommand(t *testing.T, ctx context.Context, env map[string]string, args ...string) *exec.Cmd {
+func binCommand(t testing.TB, ctx context.Context, env map[string]string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/internal/words"
 	"github.com/anchorwait/anchorwait/poller"
 )
 
@@ -102,7 +103,7 @@ func (end waitEnd) message(o outcome, errText func(error) string) string {
 	if errors.Is(end.err, errWaitTimeout) { // the API never answered with a status
 		if end.lastPollErr != nil {
 			return fmt.Sprintf("--timeout %v ran out before the API gave any status (%s; last poll error: %s)",
-				end.timeout, plural(end.polls, "poll"), errText(end.lastPollErr))
+				end.timeout, words.Plural(end.polls, "poll"), errText(end.lastPollErr))
 		}
 		// No poll came back at all: the first was still out.
 		return fmt.Sprintf("--timeout %v ran out before the API gave any status (the first poll had not come back)", end.timeout)
@@ -111,14 +112,6 @@ func (end waitEnd) message(o outcome, errText func(error) string) string {
 		return "the API could not answer"
 	}
 	return errText(end.err)
-}
-
-// plural says "1 poll" or "3 polls".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // interruptedResult is the result of an execution that was started but not
