@@ -417,7 +417,7 @@ func TestE2EGitHubActionsAndJUnit(t *testing.T) {
 		t.Errorf("GITHUB_OUTPUT = %q", got)
 	}
 	md := readFile(t, summary)
-	for _, want := range []string{"anchor-wait: one execution failed", "| `" + ok + "` | success |", "| `" + bad + "` | failure |", "selector #buy not found"} {
+	for _, want := range []string{"anchor-wait: one execution failed", "| `" + ok + "` | ` success ` |", "| `" + bad + "` | ` failure ` |", "selector #buy not found"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("summary does not contain %q:\n%s", want, md)
 		}
