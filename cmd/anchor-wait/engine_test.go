@@ -203,7 +203,7 @@ func failedResults(n int, errorMessage string) []result {
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 		e := &client.Execution{ID: id, Status: client.StatusFailure, ErrorMessage: &errorMessage}
 		rs[i] = resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Execution: e, Requests: 1,
-			Err: &poller.UnsuccessfulError{Status: client.StatusFailure, ErrorMessage: errorMessage, Execution: e}}, time.Minute)
+			Err: &poller.UnsuccessfulError{Status: client.StatusFailure, ErrorMessage: errorMessage, Execution: e}}, 0, time.Minute)
 	}
 	return rs
 }

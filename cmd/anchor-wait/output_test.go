@@ -26,7 +26,7 @@ func sampleResults() []result {
 		return &client.Execution{ID: id, TaskVersionID: "tv-1", Version: "3", Status: s, Output: out, ErrorMessage: msg, StartTime: start, ExecutionTime: ms}
 	}
 	res := func(id string, e *client.Execution, polls int, waited time.Duration, err error) result {
-		return resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Execution: e, Requests: polls, Waited: waited, Err: err}, time.Minute)
+		return resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Execution: e, Requests: polls, Waited: waited, Err: err}, 0, time.Minute)
 	}
 	failed := exec(idB, client.StatusFailure, nil, ptr("selector #pay\nnot found"), ptr(4000.0))
 	return []result{
@@ -205,7 +205,7 @@ func TestResultsRedactedOnOutput(t *testing.T) {
 	o := newOutput(&buf, io.Discard)
 	o.addSecret(testKey)
 	exec := &client.Execution{ID: idA, Status: client.StatusFailure, Output: ptr("out " + testKey), ErrorMessage: ptr("msg " + testKey)}
-	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Execution: exec, Requests: 1, Err: errors.New("boom " + testKey)}, time.Minute)
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Execution: exec, Requests: 1, Err: errors.New("boom " + testKey)}, 0, time.Minute)
 	if err := writeJSON(o, o.Stdout(), []result{r}, exitFailure, nil); err != nil {
 		t.Fatal(err)
 	}

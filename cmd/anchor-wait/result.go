@@ -28,8 +28,8 @@ type result struct {
 	ExecutionTime *float64      `json:"executionTime"`
 	Version       *string       `json:"version"`
 	TaskVersionID *string       `json:"taskVersionId"`
-	// Polls is the number of HTTP requests made for the execution,
-	// retries included.
+	// Polls is the number of HTTP requests made for the execution:
+	// those of its wait, retries included, and those that started it.
 	Polls int `json:"polls"`
 	// Error says why waiting itself failed (the API could not answer,
 	// --timeout ran out, an interrupt); null when the wait saw the
@@ -79,9 +79,11 @@ func keepStart(o *output, s *string) (*string, int) {
 
 // resultOf turns the poller's result of one wait into anchor-wait's. It
 // is the only place that does: jsonl lines, tables and reports all come
-// from it. timeout is --timeout.
-func resultOf(pr poller.Result, timeout time.Duration) result {
-	r := result{TaskID: pr.TaskID, ExecutionID: pr.ExecutionID, Polls: pr.Requests, waited: pr.Waited}
+// from it. started is the number of requests that started the execution
+// (run; 0 otherwise), which its polls count with those of the wait;
+// timeout is --timeout.
+func resultOf(pr poller.Result, started int, timeout time.Duration) result {
+	r := result{TaskID: pr.TaskID, ExecutionID: pr.ExecutionID, Polls: started + pr.Requests, waited: pr.Waited}
 	var status client.Status
 	if e := pr.Execution; e != nil {
 		status = e.Status

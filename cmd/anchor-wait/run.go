@@ -92,6 +92,7 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 // started, unwaited for, and exits 130.
 func runTask(ctx context.Context, w *waiter, o *startFlags) int {
 	st := startRuns(ctx, w.poller, o, w.poll.concurrency, w.taskID, w.out.Stderr())
+	w.startRequests = st.requests
 	if st.err == nil {
 		_, code := w.waitFor(ctx, st.ids)
 		return code

@@ -24,6 +24,9 @@ type starter interface {
 // starts is what startRuns did.
 type starts struct {
 	ids []string // the IDs started, in the order of the starts
+	// requests counts, by ID, the HTTP requests that started each (the
+	// start, its repeats, any list pages).
+	requests map[string]int
 	// err is the error of the first start that failed, or ctx's if starts
 	// were left undone; nil when all started.
 	err error
@@ -45,6 +48,7 @@ func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, t
 	n := o.count
 	ids := make([]string, n)
 	errs := make([]error, n)
+	reqs := make([]int, n)
 	var failed atomic.Bool // a start failed: begin no other
 	var printMu sync.Mutex // one line at a time on stderr
 	var g errgroup.Group
@@ -65,6 +69,7 @@ func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, t
 				return nil
 			}
 			ids[i] = st.ExecutionID
+			reqs[i] = st.Requests
 			of := ""
 			if n > 1 {
 				of = fmt.Sprintf(" (%d of %d)", i+1, n)
@@ -79,7 +84,7 @@ func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, t
 		})
 	}
 	_ = g.Wait() // every start's error is in errs
-	var st starts
+	st := starts{requests: map[string]int{}}
 	for i := range n {
 		if errors.Is(errs[i], poller.ErrMaybeStarted) {
 			st.maybe++
@@ -87,6 +92,7 @@ func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, t
 		switch {
 		case ids[i] != "":
 			st.ids = append(st.ids, ids[i])
+			st.requests[ids[i]] = reqs[i]
 		case st.err != nil:
 		case errs[i] != nil:
 			st.err = startError(i, n, errs[i])

@@ -303,7 +303,7 @@ func TestOutcomeFromRawStatus(t *testing.T) {
 	o := newOutput(&stdout, io.Discard)
 	o.addSecret("ucc")
 	exec := &client.Execution{ID: "e", Status: client.StatusSuccess}
-	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: "t", ExecutionID: "e"}, Execution: exec, Requests: 1}, time.Minute)
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: "t", ExecutionID: "e"}, Execution: exec, Requests: 1}, 0, time.Minute)
 	if err := writeText(o, o.Stdout(), []result{r}); err != nil {
 		t.Fatal(err)
 	}

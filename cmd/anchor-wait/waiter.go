@@ -30,6 +30,9 @@ type waiter struct {
 	// startFailure says why the task could not be started, all of it or
 	// some; nil when it was (or nothing was to be started).
 	startFailure *startFailure
+	// startRequests counts, by execution ID, the requests that started
+	// the execution (run): they count in its polls.
+	startRequests map[string]int
 }
 
 // pollerOptions returns the poller's options for the flags, with onUpdate
@@ -173,7 +176,7 @@ func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
 	w.progress.begin(w.taskID, ids)
 	err := w.poller.WaitEach(ctx, refs, func(i int, pr poller.Result) {
 		handed++
-		r := resultOf(pr, w.poll.timeout)
+		r := resultOf(pr, w.startRequests[pr.ExecutionID], w.poll.timeout)
 		if stream != nil {
 			stream.emit(r)
 		}
