@@ -303,7 +303,7 @@ func TestEndToEndFanOut(t *testing.T) {
 		if err != nil {
 			t.Fatalf("WaitAll: %v", err)
 		}
-		if got := s.MaxInFlight(); got > 4 || got < 2 {
+		if got := s.Stats().MaxInFlight; got > 4 || got < 2 {
 			t.Errorf("at most %d requests in flight, want up to the bound 4 and not over", got)
 		}
 		var worstFirst, worstDetect time.Duration

@@ -41,9 +41,16 @@ const maxIdleConns = 1024
 // share it: a Client is safe for concurrent use by many goroutines, and its
 // connection pool is sized for the concurrency it was built with.
 type Client struct {
-	apiKey      string
-	base        *url.URL
-	basePath    string // base.Path without a trailing slash
+	apiKey string
+	base   *url.URL
+	// prefix is the base URL without a trailing slash: request URLs are
+	// prefix and a path.
+	prefix string
+	// getHeader and postHeader are the headers of every request without
+	// and with a body; see header.
+	getHeader  http.Header
+	postHeader http.Header
+
 	hc          *http.Client
 	userAgent   string
 	maxRetries  int
@@ -156,10 +163,22 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
+	prefix := *base
+	prefix.Path = strings.TrimRight(base.Path, "/")
+	prefix.RawPath = ""
+	getHeader := http.Header{
+		"Anchor-Api-Key": {apiKey},
+		"Accept":         {"application/json"},
+		"User-Agent":     {cfg.userAgent},
+	}
+	postHeader := getHeader.Clone()
+	postHeader["Content-Type"] = []string{"application/json"}
 	return &Client{
 		apiKey:      apiKey,
 		base:        base,
-		basePath:    strings.TrimRight(base.Path, "/"),
+		prefix:      prefix.String(),
+		getHeader:   getHeader,
+		postHeader:  postHeader,
 		hc:          hc,
 		userAgent:   cfg.userAgent,
 		maxRetries:  cfg.maxRetries,
@@ -230,8 +249,9 @@ func (c *Client) Redact(s string) string { return c.redact(s) }
 // ParseBaseURL parses and checks an API base URL: it must be absolute, https
 // or http to a loopback host (localhost, 127.0.0.0/8, ::1), with no user
 // info, query or fragment, and a port, if any, from 1 to 65535. The host is
-// returned in lower case, so that every later check of it (the loopback
-// rule, a proxy's NO_PROXY) sees one spelling. Errors match
+// returned in lower case and without an empty port ("host:"), so that every
+// later check of it (the loopback rule, a proxy's NO_PROXY) and every
+// request's Host header sees one spelling. Errors match
 // ErrInsecureURL for plain http elsewhere.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
@@ -257,6 +277,9 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 		}
 	}
 	u.Host = strings.ToLower(u.Host)
+	if u.Port() == "" {
+		u.Host = strings.TrimSuffix(u.Host, ":") // an empty port, as in https://host:
+	}
 	return u, nil
 }
 

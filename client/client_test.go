@@ -74,6 +74,11 @@ func TestParseBaseURL(t *testing.T) {
 	if _, err := ParseBaseURL("http://example.com"); !errors.Is(err, ErrInsecureURL) {
 		t.Errorf("http to a remote host: got %v, want ErrInsecureURL", err)
 	}
+	for raw, want := range map[string]string{"https://API.anchorbrowser.io:": "api.anchorbrowser.io", "http://[::1]:": "[::1]", "http://[::1]:80": "[::1]:80"} {
+		if u, err := ParseBaseURL(raw); err != nil || u.Host != want {
+			t.Errorf("ParseBaseURL(%s) = %v, %v; want host %s", raw, u, err, want)
+		}
+	}
 	if u, err := ParseBaseURL("http://LocalHost:8080/V1"); err != nil || u.Host != "localhost:8080" || u.Path != "/V1" {
 		t.Errorf("ParseBaseURL(http://LocalHost:8080/V1) = %v, %v; want host localhost:8080 and the path as given", u, err)
 	}
@@ -149,6 +154,8 @@ func TestBadIDsSendNothing(t *testing.T) {
 			"GetExecution exec": func() error { _, err := c.GetExecution(ctx, good, id); return err },
 			"ListExecutions":    func() error { _, err := c.ListExecutions(ctx, id, ListOptions{}); return err },
 			"RunTask":           func() error { _, err := c.RunTask(ctx, RunTaskRequest{TaskID: id}); return err },
+			"GetExecutionByID":  func() error { _, err := c.GetExecutionByID(ctx, id); return err },
+			"RunTaskV2":         func() error { _, err := c.RunTaskV2(ctx, RunTaskV2Request{TaskID: id}); return err },
 		}
 		if id != "" { // an empty session ID means a new session
 			calls["RunTask session"] = func() error { _, err := c.RunTask(ctx, RunTaskRequest{TaskID: good, SessionID: id}); return err }
@@ -173,6 +180,19 @@ func TestBadIDsSendNothing(t *testing.T) {
 			_, err := c.RunTask(ctx, RunTaskRequest{TaskID: good, Inputs: map[string]string{"URL": "x"}})
 			return err
 		}, `input "URL"`},
+		{"bad v2 version", func() error { _, err := c.RunTaskV2(ctx, RunTaskV2Request{TaskID: good, Version: "1.2"}); return err }, `version "1.2"`},
+		{"empty v2 input name", func() error {
+			_, err := c.RunTaskV2(ctx, RunTaskV2Request{TaskID: good, Inputs: map[string]string{"": "x"}})
+			return err
+		}, "empty name"},
+		{"v2 input name not UTF-8", func() error {
+			_, err := c.RunTaskV2(ctx, RunTaskV2Request{TaskID: good, Inputs: map[string]string{"a\xff": "x"}})
+			return err
+		}, "name is not valid UTF-8"},
+		{"v2 input value not UTF-8", func() error {
+			_, err := c.RunTaskV2(ctx, RunTaskV2Request{TaskID: good, Inputs: map[string]string{"url": "\xfe"}})
+			return err
+		}, "value is not valid UTF-8"},
 		{"negative page", func() error { _, err := c.ListExecutions(ctx, good, ListOptions{Page: -1}); return err }, "page -1"},
 		{"negative limit", func() error { _, err := c.ListExecutions(ctx, good, ListOptions{Limit: -3}); return err }, "limit -3"},
 		{"unknown status", func() error { _, err := c.ListExecutions(ctx, good, ListOptions{Status: "done"}); return err }, `status "done"`},
@@ -185,6 +205,32 @@ func TestBadIDsSendNothing(t *testing.T) {
 	}
 	if n := rt.n.Load(); n != 0 {
 		t.Errorf("sent %d requests for bad input, want 0", n)
+	}
+}
+
+func TestBadRunIDsSendNothing(t *testing.T) {
+	rt := &countingTransport{}
+	c, err := New(testKey, WithHTTPClient(&http.Client{Transport: rt}), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, id := range []string{"", "run.1", "../status", "a/b", "run%2F1", "run 1", "run\n", "rün", "run?x=1", "run#1", strings.Repeat("a", MaxRunIDLen+1), testKey + "."} {
+		_, err := c.GetRun(ctx, id)
+		if !errors.Is(err, ErrInvalidID) {
+			t.Errorf("GetRun(%q): got %v, want ErrInvalidID", id, err)
+		}
+		if err != nil && strings.Contains(err.Error(), testKey) {
+			t.Errorf("GetRun: error %q contains the key", err)
+		}
+	}
+	if n := rt.n.Load(); n != 0 {
+		t.Errorf("sent %d requests for bad run IDs, want 0", n)
+	}
+	for _, id := range []string{"r", "run_8f14e45f-CEEA-167a", strings.Repeat("Z", MaxRunIDLen), "3c90c3cc-0d44-4b50-8888-8dd25736052a"} {
+		if _, err := c.GetRun(ctx, id); errors.Is(err, ErrInvalidID) {
+			t.Errorf("GetRun(%q): got %v, want it sent", id, err)
+		}
 	}
 }
 

@@ -79,8 +79,13 @@ func (s *specTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestRequestsMatchSpec(t *testing.T) {
 	const task, exec = "550e8400-e29b-41d4-a716-446655440000", "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+	const runID = "run_8f14e45fceea167a"
 	st := &specTransport{t: t, router: loadRouter(t), reply: func(req *http.Request) (int, string) {
 		switch {
+		case strings.HasPrefix(req.URL.Path, "/v2/"):
+			return 200, `{"run_id":"` + runID + `","status":"queued"}`
+		case strings.HasPrefix(req.URL.Path, "/v1/executions/"):
+			return 200, `{"id":"` + exec + `","taskId":"` + task + `","status":"running","startTime":"2026-11-28T12:00:00Z"}`
 		case req.Method == http.MethodPost:
 			return 200, `{"data":{"success":true,"async":true,"message":"started","taskId":"` + task + `","executionResultId":"` + exec + `"}}`
 		case strings.HasSuffix(req.URL.Path, "/executions"):
@@ -112,7 +117,23 @@ func TestRequestsMatchSpec(t *testing.T) {
 			t.Errorf("RunTask(%+v) = %+v, %v; want execution %s", req, res, err, exec)
 		}
 	}
-	if st.checks != 5 {
-		t.Errorf("validated %d requests, want 5", st.checks)
+	if e, err := c.GetExecutionByID(ctx, strings.ToUpper(exec)); err != nil || e.TaskID != task {
+		t.Errorf("GetExecutionByID = %+v, %v; want execution of task %s", e, err, task)
+	}
+	tr := true
+	for _, req := range []RunTaskV2Request{
+		{TaskID: task},
+		{TaskID: task, Inputs: map[string]string{"url": "https://example.com", "ANCHOR_X": "y"}, IdentityID: "id-1", SessionID: "s-1",
+			CleanupSessions: &f, IdentitySkipValidation: &tr, Version: "3", Sync: true},
+	} {
+		if run, err := c.RunTaskV2(ctx, req); err != nil || run.ID != runID {
+			t.Errorf("RunTaskV2(%+v) = %+v, %v; want run %s", req, run, err, runID)
+		}
+	}
+	if run, err := c.GetRun(ctx, runID); err != nil || run.Status != StatusQueued {
+		t.Errorf("GetRun = %+v, %v; want queued", run, err)
+	}
+	if st.checks != 9 {
+		t.Errorf("validated %d requests, want 9", st.checks)
 	}
 }

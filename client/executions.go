@@ -7,16 +7,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
-
-	"github.com/google/uuid"
 )
 
 // GetExecution fetches one execution of a task: the call to poll while it is
 // queued or running. Both IDs must be UUIDs; otherwise it returns an error
 // matching ErrInvalidID and sends nothing. Transient failures are retried
 // (see IsTransient); the error returned after the last attempt says what
-// happened and is an *APIError for an HTTP error status.
+// happened and is an *APIError for an HTTP error status. An answer for
+// another execution than execID is a bad response (ErrBadResponse).
 func (c *Client) GetExecution(ctx context.Context, taskID, execID string, opts ...CallOption) (*Execution, error) {
 	task, err := c.checkID("task", taskID)
 	if err != nil {
@@ -26,19 +24,63 @@ func (c *Client) GetExecution(ctx context.Context, taskID, execID string, opts .
 	if err != nil {
 		return nil, fmt.Errorf("get execution: %w", err)
 	}
-	var out Execution
-	err = c.do(ctx, call{
-		method:     http.MethodGet,
-		path:       "/v1/task/" + task + "/executions/" + exec,
-		idempotent: true,
-	}, &out, opts)
-	if err == nil && !strings.EqualFold(out.ID, exec) {
-		err = fmt.Errorf("%w: asked for execution %s, got %q", ErrBadResponse, exec, c.redact(out.ID))
-	}
+	t := &executionBody{want: exec, wrapped: true}
+	err = c.do(ctx, c.endpoint(http.MethodGet, c.prefix+"/v1/task/"+task+"/executions/"+exec, true), t, opts)
 	if err != nil {
 		return nil, fmt.Errorf("get execution %s: %w", exec, err)
 	}
-	return &out, nil
+	return &t.exec, nil
+}
+
+// GetExecutionByID fetches one execution by its ID alone, with
+// GET /v1/executions/{executionId}, which needs no task ID and also
+// reports TaskID, IsDraft, BrowserSessionID, HasLogs, Inputs, Tags,
+// ToolName and ToolPublicID. execID must be a UUID; otherwise it returns an
+// error matching ErrInvalidID and sends nothing. Retries and errors are as
+// for GetExecution. This endpoint requires only id, status and startTime:
+// TaskVersionID and Version are not unreadable when absent.
+func (c *Client) GetExecutionByID(ctx context.Context, execID string, opts ...CallOption) (*Execution, error) {
+	exec, err := c.checkID("execution", execID)
+	if err != nil {
+		return nil, fmt.Errorf("get execution: %w", err)
+	}
+	t := &executionBody{want: exec, byID: true}
+	err = c.do(ctx, c.endpoint(http.MethodGet, c.prefix+"/v1/executions/"+exec, true), t, opts)
+	if err != nil {
+		return nil, fmt.Errorf("get execution %s: %w", exec, err)
+	}
+	return &t.exec, nil
+}
+
+// executionBody is the target of a one-execution decode. The Execution is
+// its first field, so that the caller's *Execution and the target are one
+// allocation.
+type executionBody struct {
+	exec    Execution
+	want    string // the execution ID asked for
+	wrapped bool   // in {"data": ...}
+	byID    bool   // the ExecutionByID schema
+}
+
+func (t *executionBody) decode(r *reader) error {
+	sh := shapeTask
+	if t.byID {
+		sh = shapeByID
+	}
+	if t.wrapped {
+		return r.envelope(func() error { return r.execution(&t.exec, sh, t.want) })
+	}
+	if err := r.execution(&t.exec, sh, t.want); err != nil {
+		return err
+	}
+	return r.end()
+}
+
+// pageBody is the target of ListExecutions' decode.
+type pageBody struct{ page ExecutionPage }
+
+func (t *pageBody) decode(r *reader) error {
+	return r.envelope(func() error { return r.page(&t.page) })
 }
 
 // ListExecutions fetches one page of a task's executions, newest first,
@@ -69,17 +111,14 @@ func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOpt
 	if opts.Version != "" {
 		q.Set("version", opts.Version)
 	}
-	var out ExecutionPage
-	err = c.do(ctx, call{
-		method:     http.MethodGet,
-		path:       "/v1/task/" + task + "/executions",
-		query:      q,
-		idempotent: true,
-	}, &out, callOpts)
+	t := &pageBody{}
+	cl := c.endpoint(http.MethodGet, c.prefix+"/v1/task/"+task+"/executions", true)
+	cl.query = q
+	err = c.do(ctx, cl, t, callOpts)
 	if err != nil {
 		return nil, fmt.Errorf("list executions of task %s: %w", task, err)
 	}
-	return &out, nil
+	return &t.page, nil
 }
 
 // RunTask starts a task. With req.Async set it returns as soon as the run is
@@ -95,7 +134,8 @@ func (c *Client) ListExecutions(ctx context.Context, taskID string, opts ListOpt
 // A run is not idempotent, so RunTask retries only when the task cannot have
 // started: a refused connection, a 429, or a response that says
 // x-should-retry: true. A 5xx or a dropped connection is returned at once,
-// since a retry might start the task twice.
+// since a retry might start the task twice. An executionResultId that is
+// not a UUID is a bad response, though the task may have started.
 func (c *Client) RunTask(ctx context.Context, req RunTaskRequest, opts ...CallOption) (*RunTaskResult, error) {
 	task, err := c.checkID("task", req.TaskID)
 	if err != nil {
@@ -121,17 +161,14 @@ func (c *Client) RunTask(ctx context.Context, req RunTaskRequest, opts ...CallOp
 	if err != nil {
 		return nil, fmt.Errorf("run task %s: encode request: %w", task, err)
 	}
-	var out RunTaskResult
-	err = c.do(ctx, call{method: http.MethodPost, path: "/v1/task/run", body: body}, &out, opts)
-	if id := out.ExecutionResultID; err == nil && id != "" {
-		if _, perr := uuid.Parse(id); perr != nil || len(id) != 36 {
-			err = fmt.Errorf("%w: run returned executionResultId %q, want a UUID", ErrBadResponse, c.redact(id))
-		}
-	}
+	t := &runTaskBody{}
+	cl := c.endpoint(http.MethodPost, c.prefix+"/v1/task/run", false)
+	cl.body = body
+	err = c.do(ctx, cl, t, opts)
 	if err != nil {
 		return nil, fmt.Errorf("run task %s: %w", task, err)
 	}
-	return &out, nil
+	return &t.res, nil
 }
 
 // checkID is ParseID with the API key blanked out of the error, before the

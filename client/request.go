@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,8 @@ import (
 // harmless.
 type call struct {
 	method string
-	path   string // below the base URL's path, starting with /
+	url    string // the base URL's prefix and path; the path needs no escaping
+	path   string // url below the base URL's path, starting with /
 	query  url.Values
 	body   []byte
 	// idempotent calls are retried on every transient failure. Others (a run
@@ -28,40 +28,87 @@ type call struct {
 	idempotent bool
 }
 
+// endpoint returns a call of method to u, which is c.prefix and a path.
+func (c *Client) endpoint(method, u string, idempotent bool) call {
+	return call{method: method, url: u, path: u[len(c.prefix):], idempotent: idempotent}
+}
+
+// target is what a 2xx body is decoded into. decode reads the whole body
+// and replaces whatever an earlier attempt left.
+type target interface {
+	decode(r *reader) error
+}
+
 // do sends cl, retrying transient failures unless opts ask for a single
-// attempt, and decodes the response's data member into out. Errors are
-// *APIError, or wrap ErrTransport, ErrBadResponse, ErrBodyTooLarge or the
-// context's error; their text never holds the API key.
+// attempt, and decodes the response into out. Errors are *APIError, or
+// wrap ErrTransport, ErrBadResponse, ErrBodyTooLarge or the context's
+// error; their text never holds the API key.
 //
-// backoff.Retry runs the attempts on sdkBackOff, the official SDKs'
-// schedule; an error that must not be retried ends it as
-// backoff.Permanent.
-func (c *Client) do(ctx context.Context, cl call, out any, opts []CallOption) error {
-	cfg := newCallConfig(opts)
-	var resp Response
-	maxRetries := c.maxRetries
-	if cfg.single {
-		maxRetries = 0
+// The first attempt is made here; when it fails in a way worth retrying,
+// retry runs the rest on backoff.RetryNotify.
+func (c *Client) do(ctx context.Context, cl call, out target, opts []CallOption) error {
+	var cfg callConfig
+	if len(opts) > 0 {
+		cfg = newCallConfig(opts)
 	}
+	resp := Response{Attempts: 1}
+	start := time.Now()
+	err := c.attempt(ctx, &cl, out, &resp)
+	switch {
+	case err == nil:
+		if c.logger.Enabled(ctx, debug) {
+			c.logger.LogAttrs(ctx, debug, "anchor API call", attrMethod(cl.method), attrPath(cl.path), attrAttempt(1), attrTook(time.Since(start)))
+		}
+	case !cfg.single && c.maxRetries > 0 && c.worthRetrying(ctx, cl, err):
+		resp, err = c.retry(ctx, cl, out, resp, err)
+	}
+	if cfg.resp != nil {
+		*cfg.resp = resp
+	}
+	return c.redactErr(err)
+}
+
+// worthRetrying reports whether err, the failure of an attempt of cl, may
+// be retried at once.
+func (c *Client) worthRetrying(ctx context.Context, cl call, err error) bool {
+	if ctx.Err() != nil || !c.retryable(cl, err) {
+		return false
+	}
+	if wait, ok := RetryAfterOf(err); ok && wait > maxServerWait {
+		// The official SDKs would retry sooner on their own backoff; that
+		// undercuts the server. Hand the wait to the caller, who can read
+		// it with RetryAfterOf.
+		return false
+	}
+	return true
+}
+
+// retry makes the retries after a first attempt that failed with first,
+// on sdkBackOff, the official SDKs' schedule, run by backoff.RetryNotify.
+// An error that must not be retried ends it as backoff.Permanent. It
+// returns what the last attempt said.
+func (c *Client) retry(ctx context.Context, cl call, out target, resp Response, first error) (Response, error) {
 	sched := &sdkBackOff{rnd: c.random}
-	var lastErr error
-	exhausted := false // the last attempt failed in a way worth retrying
+	lastErr := first
+	exhausted := true // the last attempt failed in a way worth retrying
+	firstDone := false
 	op := func() error {
+		if !firstDone {
+			// RetryNotify starts with an attempt (after resetting sched):
+			// the first one, already made.
+			firstDone = true
+			sched.last = first
+			return first
+		}
 		resp.Attempts++
 		start := time.Now()
-		err := c.attempt(ctx, cl, out, &resp)
+		err := c.attempt(ctx, &cl, out, &resp)
 		if err == nil {
 			c.logger.LogAttrs(ctx, debug, "anchor API call", attrMethod(cl.method), attrPath(cl.path), attrAttempt(resp.Attempts), attrTook(time.Since(start)))
 			return nil
 		}
 		lastErr, exhausted = err, false
-		if ctx.Err() != nil || !c.retryable(cl, err) {
-			return backoff.Permanent(err)
-		}
-		if wait, ok := RetryAfterOf(err); ok && wait > maxServerWait {
-			// The official SDKs would retry sooner on their own backoff;
-			// that undercuts the server. Hand the wait to the caller, who
-			// can read it with RetryAfterOf.
+		if !c.worthRetrying(ctx, cl, err) {
 			return backoff.Permanent(err)
 		}
 		sched.last, exhausted = err, true
@@ -70,7 +117,7 @@ func (c *Client) do(ctx context.Context, cl call, out any, opts []CallOption) er
 	notify := func(err error, delay time.Duration) {
 		c.logger.LogAttrs(ctx, debug, "anchor API call failed, retrying", attrMethod(cl.method), attrPath(cl.path), attrAttempt(resp.Attempts), attrErr(c.redactErr(err)), attrDelay(delay))
 	}
-	b := backoff.WithContext(backoff.WithMaxRetries(sched, uint64(maxRetries)), ctx)
+	b := backoff.WithContext(backoff.WithMaxRetries(sched, uint64(c.maxRetries)), ctx)
 	err := backoff.RetryNotify(op, b, notify)
 	switch {
 	case err == nil:
@@ -80,10 +127,7 @@ func (c *Client) do(ctx context.Context, cl call, out any, opts []CallOption) er
 	case exhausted && resp.Attempts > 1:
 		err = fmt.Errorf("gave up after %d attempts: %w", resp.Attempts, err)
 	}
-	if cfg.resp != nil {
-		*cfg.resp = resp
-	}
-	return c.redactErr(err)
+	return resp, err
 }
 
 // retryable applies the SDKs' retry rules, narrowed for calls that are not
@@ -99,31 +143,30 @@ func (c *Client) retryable(cl call, err error) bool {
 	return errors.Is(err, ErrTransport) || errors.Is(err, ErrBadResponse)
 }
 
-// attempt sends one request under its own timeout and reads the whole body
-// through the size cap.
-func (c *Client) attempt(ctx context.Context, cl call, out any, resp *Response) error {
+// attempt sends one request under its own timeout, reads the whole body
+// through the size cap into a pooled buffer, and decodes it.
+func (c *Client) attempt(ctx context.Context, cl *call, out target, resp *Response) error {
 	*resp = Response{Attempts: resp.Attempts}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
-	u := *c.base
-	u.Path = c.basePath + cl.path
-	u.RawPath = ""
-	u.RawQuery = cl.query.Encode()
+	u := cl.url
+	if len(cl.query) > 0 {
+		u += "?" + cl.query.Encode()
+	}
 	var body io.Reader
 	if cl.body != nil {
 		body = bytes.NewReader(cl.body)
 	}
-	req, err := http.NewRequestWithContext(actx, cl.method, u.String(), body)
+	req, err := http.NewRequestWithContext(actx, cl.method, u, body)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
-	req.Header.Set("anchor-api-key", c.apiKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
-	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	// The Host header comes from the URL (lower case, no empty port: see
+	// ParseBaseURL); a req.Host of its own would cost http.Client a copy
+	// of the URL.
+	req.Host = ""
+	req.Header = c.header(cl.body != nil)
 
 	hr, err := c.hc.Do(req)
 	if err != nil {
@@ -137,26 +180,46 @@ func (c *Client) attempt(ctx context.Context, cl call, out any, resp *Response) 
 		Received:   now,
 		RateLimit:  parseRateLimit(hr.Header),
 	}
-	if d, err := http.ParseTime(hr.Header.Get("Date")); err == nil {
-		resp.Date = d
+	if v := hr.Header.Get("Date"); v != "" {
+		if d, err := http.ParseTime(v); err == nil {
+			resp.Date = d
+		}
 	}
 	if d, ok := parseRetryAfter(hr.Header, now); ok {
 		resp.RetryAfter = d
 	}
-	data, err := c.readBody(hr)
-	if err != nil {
-		if errors.Is(err, ErrBodyTooLarge) {
-			return err
+	r := getReader()
+	defer r.release()
+	if err := r.readAll(hr.Body, hr.ContentLength, c.maxBodySize); err != nil {
+		var tooLarge errTooLarge
+		if errors.As(err, &tooLarge) {
+			return fmt.Errorf("%w: %v (raise the cap with WithMaxBodySize)", ErrBodyTooLarge, err)
 		}
 		return c.transportError(ctx, actx, fmt.Errorf("read body: %w", err))
 	}
+	r.start()
 	if hr.StatusCode < 200 || hr.StatusCode > 299 {
-		return c.apiError(cl, hr, data, resp.RetryAfter)
+		return c.apiError(cl, hr, r, resp.RetryAfter)
 	}
-	if err := decodeData(data, out); err != nil {
-		return fmt.Errorf("%w: %v; body starts %s", ErrBadResponse, err, c.snippet(data))
+	if err := out.decode(r); err != nil {
+		return fmt.Errorf("%w: %v; body starts %s", ErrBadResponse, err, c.snippet(r.data))
 	}
 	return nil
+}
+
+// header returns the headers of a request, built once per Client. They
+// are shared by every request unless the http.Client has a cookie jar,
+// which adds to them: net/http and RoundTrippers only read a request's
+// headers.
+func (c *Client) header(withBody bool) http.Header {
+	h := c.getHeader
+	if withBody {
+		h = c.postHeader
+	}
+	if c.hc.Jar != nil {
+		return h.Clone()
+	}
+	return h
 }
 
 // transportError explains a failure to get a whole response. The caller's
@@ -178,23 +241,10 @@ func (c *Client) transportError(ctx, actx context.Context, err error) error {
 	return fmt.Errorf("%w: %w", ErrTransport, err)
 }
 
-func (c *Client) readBody(resp *http.Response) ([]byte, error) {
-	if resp.ContentLength > c.maxBodySize {
-		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte cap (raise it with WithMaxBodySize)", ErrBodyTooLarge, resp.ContentLength, c.maxBodySize)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBodySize+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > c.maxBodySize {
-		return nil, fmt.Errorf("%w: over the %d-byte cap (raise it with WithMaxBodySize)", ErrBodyTooLarge, c.maxBodySize)
-	}
-	return data, nil
-}
-
 // apiError turns a non-2xx response into an *APIError, the one place where
-// that happens.
-func (c *Client) apiError(cl call, resp *http.Response, data []byte, retryAfter time.Duration) *APIError {
+// that happens. The body is read leniently: the API's error document gives
+// Code and Message, any other body the start of it.
+func (c *Client) apiError(cl *call, resp *http.Response, r *reader, retryAfter time.Duration) *APIError {
 	e := &APIError{
 		StatusCode:  resp.StatusCode,
 		Method:      cl.method,
@@ -202,33 +252,14 @@ func (c *Client) apiError(cl call, resp *http.Response, data []byte, retryAfter 
 		ShouldRetry: parseShouldRetry(resp.Header),
 		RetryAfter:  retryAfter,
 	}
-	var body struct {
-		Error *struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(data, &body) == nil && body.Error != nil {
-		e.Code = body.Error.Code
-		e.Message = c.redact(body.Error.Message)
-	} else if len(bytes.TrimSpace(data)) > 0 {
-		e.Message = "body starts " + c.snippet(data)
+	code, msg, ok := r.errorDocument()
+	switch {
+	case ok:
+		e.Code, e.Message = code, c.redact(msg)
+	case len(bytes.TrimSpace(r.data)) > 0:
+		e.Message = "body starts " + c.snippet(r.data)
 	}
 	return e
-}
-
-// decodeData decodes {"data": ...} into out, refusing a body without data.
-func decodeData(data []byte, out any) error {
-	var env struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(data, &env); err != nil {
-		return err
-	}
-	if len(env.Data) == 0 || string(env.Data) == "null" {
-		return errors.New(`no "data" member`)
-	}
-	return json.Unmarshal(env.Data, out)
 }
 
 const snippetLen = 64

@@ -229,8 +229,8 @@ func TestCancelStopsRequest(t *testing.T) {
 	})
 }
 
-// TestRunTaskRetries checks that a run, which is not idempotent, is retried
-// only when it cannot have started.
+// TestRunTaskRetries checks that a run, v1 or v2, which is not idempotent,
+// is retried only when it cannot have started.
 func TestRunTaskRetries(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -238,26 +238,70 @@ func TestRunTaskRetries(t *testing.T) {
 		wantOK    bool
 		wantCalls int
 	}{
-		{"503 is not retried: the run may have started", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Status: 503}, false, 1},
-		{"dropped connection is not retried", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Drop: anchortest.DropConnection}, false, 1},
-		{"429 is retried", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Status: 429}, true, 2},
-		{"x-should-retry true is retried", anchortest.Fault{Op: anchortest.OpRunTask, ToRequest: 1, Status: 500, Header: http.Header{"X-Should-Retry": {"true"}}}, true, 2},
+		{"503 is not retried: the run may have started", anchortest.Fault{ToRequest: 1, Status: 503}, false, 1},
+		{"dropped connection is not retried", anchortest.Fault{ToRequest: 1, Drop: anchortest.DropConnection}, false, 1},
+		{"garbled answer is not retried", anchortest.Fault{ToRequest: 1, Body: anchortest.TruncatedBody()}, false, 1},
+		{"429 is retried", anchortest.Fault{ToRequest: 1, Status: 429}, true, 2},
+		{"x-should-retry true is retried", anchortest.Fault{ToRequest: 1, Status: 500, Header: http.Header{"X-Should-Retry": {"true"}}}, true, 2},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				s := anchortest.NewInMemoryServer(anchortest.WithFaults(tt.fault))
-				defer s.Close()
-				res, err := s.Client().RunTask(context.Background(), client.RunTaskRequest{TaskID: taskID, Async: true})
-				if tt.wantOK != (err == nil) {
-					t.Fatalf("got %+v, %v; want success %v", res, err, tt.wantOK)
-				}
-				if n := len(s.Requests()); n != tt.wantCalls {
-					t.Errorf("sent %d requests, want %d", n, tt.wantCalls)
-				}
+	starts := map[anchortest.Operation]func(c *client.Client) error{
+		anchortest.OpRunTask: func(c *client.Client) error {
+			_, err := c.RunTask(context.Background(), client.RunTaskRequest{TaskID: taskID, Async: true})
+			return err
+		},
+		anchortest.OpRunTaskV2: func(c *client.Client) error {
+			_, err := c.RunTaskV2(context.Background(), client.RunTaskV2Request{TaskID: taskID})
+			return err
+		},
+	}
+	for op, start := range starts {
+		for _, tt := range tests {
+			t.Run(string(op)+"/"+tt.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					fault := tt.fault
+					fault.Op = op
+					s := anchortest.NewInMemoryServer(anchortest.WithFaults(fault))
+					defer s.Close()
+					err := start(s.Client())
+					if tt.wantOK != (err == nil) {
+						t.Fatalf("got %v; want success %v", err, tt.wantOK)
+					}
+					// A dropped request is recorded when its handler
+					// returns, which may be after the client saw the
+					// connection close.
+					synctest.Wait()
+					if n := len(s.Requests()); n != tt.wantCalls {
+						t.Errorf("sent %d requests, want %d", n, tt.wantCalls)
+					}
+				})
 			})
-		})
+		}
 	}
+}
+
+// TestPollsRetried checks that the v1-by-ID and v2 polls, which are
+// idempotent, are retried after a 503 like GetExecution.
+func TestPollsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		c := s.Client()
+		ctx := context.Background()
+		fault := []anchortest.Fault{{ToRequest: 1, Status: 503}}
+		exec := s.AddExecution(taskID, anchortest.Script{Steps: []anchortest.Step{{Status: client.StatusRunning}}, Faults: fault})
+		run := s.AddRun(taskID, anchortest.Script{Steps: []anchortest.Step{{Status: client.StatusRunning}}, Faults: fault})
+		if e, err := c.GetExecutionByID(ctx, exec); err != nil || e.Status != client.StatusRunning {
+			t.Errorf("GetExecutionByID = %+v, %v; want running after a retry", e, err)
+		}
+		if r, err := c.GetRun(ctx, run); err != nil || r.Status != client.StatusRunning {
+			t.Errorf("GetRun = %+v, %v; want running after a retry", r, err)
+		}
+		for _, id := range []string{exec, run} {
+			if n := s.RequestCountFor(id); n != 2 {
+				t.Errorf("%d requests for %s, want 2", n, id)
+			}
+		}
+	})
 }
 
 // TestWrongKey checks that a refused key is ErrUnauthorized, not retried, and
@@ -399,4 +443,48 @@ type refuseAll struct{}
 
 func (refuseAll) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+}
+
+// TestDataByteExactErrorsRedacted checks the one rule per layer: API data
+// comes back as the server sent it, even when it echoes the key, while no
+// error the client makes holds the key.
+func TestDataByteExactErrorsRedacted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := anchortest.NewInMemoryServer()
+		defer s.Close()
+		key := s.APIKey()
+		out, msg := "token="+key+" \x1b[31m##[add-mask]x", "failed with "+key
+		exec := s.AddExecution(taskID, anchortest.Script{Steps: []anchortest.Step{{Status: client.StatusFailure, Output: &out, ErrorMessage: &msg}}})
+		run := s.AddRun(taskID, anchortest.Script{Steps: []anchortest.Step{{Status: client.StatusFailure, ErrorMessage: &msg}}})
+		c := s.Client(client.WithMaxRetries(0))
+		ctx := context.Background()
+		for name, get := range map[string]func() (*client.Execution, error){
+			"GetExecution":     func() (*client.Execution, error) { return c.GetExecution(ctx, taskID, exec) },
+			"GetExecutionByID": func() (*client.Execution, error) { return c.GetExecutionByID(ctx, exec) },
+		} {
+			e, err := get()
+			if err != nil || *e.Output != out || *e.ErrorMessage != msg || !strings.Contains(string(e.Raw), key) {
+				t.Errorf("%s = %+v, %v; want output and errorMessage byte for byte", name, e, err)
+			}
+		}
+		if r, err := c.GetRun(ctx, run); err != nil || *r.Error != msg {
+			t.Errorf("GetRun = %+v, %v; want the error byte for byte", r, err)
+		}
+
+		// The same text in a body that is not an execution, and in an
+		// error answer, never reaches the error's text.
+		bad := anchortest.NewInMemoryServer(anchortest.WithFaults(
+			anchortest.Fault{Op: anchortest.OpGetExecution, Body: anchortest.RawBody("", []byte(`{"data":{"echo":"`+key+`"}}`))},
+			anchortest.Fault{Op: anchortest.OpGetRun, Status: 500, Body: anchortest.RawBody("", []byte(`{"error":{"code":500,"message":"bad key `+key+`"}}`))},
+		))
+		defer bad.Close()
+		bc := bad.Client(client.WithMaxRetries(0))
+		_, err1 := bc.GetExecution(ctx, taskID, exec)
+		_, err2 := bc.GetRun(ctx, "run_1")
+		for _, err := range []error{err1, err2} {
+			if err == nil || strings.Contains(err.Error(), bad.APIKey()) || !strings.Contains(err.Error(), "[REDACTED]") {
+				t.Errorf("error %v: want one with the key blanked out", err)
+			}
+		}
+	})
 }

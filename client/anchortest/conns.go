@@ -24,11 +24,6 @@ type conns struct {
 	// reported closed; drained is closed once it is empty.
 	cutting map[net.Conn]struct{}
 	drained chan struct{}
-	cut     int // connections cut for carrying no request
-
-	// observe, when set before the server starts, sees every state change
-	// after it is counted. Tests use it to know what the server has seen.
-	observe func(net.Conn, http.ConnState)
 }
 
 func newConns() *conns {
@@ -56,17 +51,11 @@ func (cs *conns) track(c net.Conn, st http.ConnState) {
 		}
 	default:
 		cs.state[c] = st
-		if cs.closing && quiet(st) {
-			cutNow = true
-			cs.cut++
-		}
+		cutNow = cs.closing && quiet(st)
 	}
 	cs.mu.Unlock()
 	if cutNow {
 		_ = c.Close()
-	}
-	if cs.observe != nil {
-		cs.observe(c, st)
 	}
 }
 
@@ -84,7 +73,6 @@ func (cs *conns) cutQuiet() <-chan struct{} {
 			cs.cutting[c] = struct{}{}
 		}
 	}
-	cs.cut += len(cs.cutting)
 	if len(cs.cutting) == 0 {
 		close(cs.drained)
 	}
@@ -97,12 +85,4 @@ func (cs *conns) cutQuiet() <-chan struct{} {
 		_ = c.Close()
 	}
 	return cs.drained
-}
-
-// cutCount returns how many connections have been cut for carrying no
-// request.
-func (cs *conns) cutCount() int {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return cs.cut
 }

@@ -209,10 +209,61 @@ func TestResponsesMatchSpec(t *testing.T) {
 		c.ListExecutions(ctx, taskB, client.ListOptions{})
 		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA, Async: true})
 		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA, Async: false})
-		s.SetTemplate(Fail(0, time.Second, "no luck"))
-		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA})
-		s.SetTemplate(Finish(client.StatusCancelled, 0, time.Second))
-		c.RunTask(ctx, client.RunTaskRequest{TaskID: taskA})
+		for _, tmpl := range []Script{Fail(0, time.Second, "no luck"), Finish(client.StatusCancelled, 0, time.Second)} {
+			other := NewInMemoryServer(WithTemplate(tmpl))
+			oct := &checkedTransport{base: other.HTTPClient().Transport, checker: newSpecChecker(t, other.URL)}
+			other.Client(client.WithHTTPClient(&http.Client{Transport: oct})).RunTask(ctx, client.RunTaskRequest{TaskID: taskA})
+			other.Close()
+			for _, r := range oct.take() {
+				if r.err != nil || r.op != "runTask" || r.status != 200 {
+					t.Errorf("sync run of %v: %+v, want a runTask 200 that matches the spec", tmpl.Steps, r)
+				}
+			}
+		}
+		// The execution endpoint without a task, and v2 runs.
+		for _, id := range append(ids, faulty, hidden) {
+			c.GetExecutionByID(ctx, id)
+		}
+		c.GetExecutionByID(ctx, "00000000-0000-4000-8000-000000000000")
+		faultyByID := s.AddExecution(taskA, Script{Faults: []Fault{
+			{FromRequest: 1, ToRequest: 1, Status: 429, Header: http.Header{"Retry-After": {"1"}}},
+			{FromRequest: 2, ToRequest: 2, Status: 500},
+		}})
+		c.GetExecutionByID(ctx, faultyByID)
+		c.GetExecutionByID(ctx, faultyByID)
+		runs := []string{
+			s.AddRun(taskA, Succeed(0, time.Second, `{"title":"x"}`)),
+			s.AddRun(taskA, Succeed(0, time.Second, "plain")),
+			s.AddRun(taskA, Fail(0, time.Second, "it broke")),
+			s.AddRun(taskA, Finish(client.StatusTimeout, 0, time.Second)),
+			s.AddRun(taskA, Always(client.StatusRunning)),
+			s.AddRun(taskA, Script{Faults: []Fault{{ToRequest: 1, Status: 503}}}),
+		}
+		for range 2 {
+			for _, id := range runs {
+				c.GetRun(ctx, id)
+			}
+			time.Sleep(2 * time.Second)
+		}
+		c.GetRun(ctx, "run_unknown")
+		for _, req := range []client.RunTaskV2Request{
+			{TaskID: taskA},
+			{TaskID: taskA, Inputs: map[string]string{"k": "v"}, SessionID: "s", Version: "draft"},
+			{TaskID: taskA, Sync: true},
+		} {
+			c.RunTaskV2(ctx, req)
+		}
+		raw("POST", "/v2/tasks/"+taskA+"/run", key, `{}`)
+		raw("POST", "/v2/tasks/not-a-uuid/run", key, `{"input_params":{}}`)
+		raw("GET", "/v1/executions/42", key, "")
+		noID := NewInMemoryServer(WithoutExecutionResultID())
+		defer noID.Close()
+		nct := &checkedTransport{base: noID.HTTPClient().Transport, checker: newSpecChecker(t, noID.URL)}
+		nc := noID.Client(client.WithHTTPClient(&http.Client{Transport: nct}))
+		if res, err := nc.RunTask(ctx, client.RunTaskRequest{TaskID: taskA, Async: true}); err != nil || res.ExecutionResultID != "" {
+			t.Errorf("run without executionResultId: %+v, %v", res, err)
+		}
+
 		raw("GET", execPath(taskA, ids[0]), "", "")
 		raw("GET", execPath(taskA, ids[0]), "wrong-key", "")
 		raw("GET", execPath(taskA, "not-a-uuid"), key, "")
@@ -222,7 +273,7 @@ func TestResponsesMatchSpec(t *testing.T) {
 		raw("DELETE", execPath(taskA, ids[0]), key, "")
 		raw("GET", "/v1/unknown", key, "")
 
-		results := ct.take()
+		results := append(ct.take(), nct.take()...)
 		seen := map[string]bool{}
 		for _, r := range results {
 			if r.err != nil {
@@ -236,6 +287,8 @@ func TestResponsesMatchSpec(t *testing.T) {
 			" 405", "getExecution 429", "getExecution 500", "getExecution 503",
 			"listExecutions 200", "listExecutions 400", "listExecutions 404",
 			"runTask 200", "runTask 400", " 404",
+			"getExecutionByID 200", "getExecutionByID 400", "getExecutionByID 404", "getExecutionByID 429", "getExecutionByID 500",
+			"runTaskV2 200", "runTaskV2 400", "getTaskRunStatusV2 200", "getTaskRunStatusV2 404", "getTaskRunStatusV2 503",
 		} {
 			if !seen[want] {
 				keys := make([]string, 0, len(seen))

@@ -1,15 +1,19 @@
 // Package anchortest is a fake Anchor Browser API for tests, demos and users'
 // own pipelines, in the manner of net/http/httptest.
 //
-// A Server answers the three endpoints that anchor-wait speaks, with the API's
+// A Server answers the endpoints that anchor-wait speaks, with the API's
 // JSON shapes and error bodies:
 //
 //	GET  /v1/task/{taskId}/executions/{executionId}
 //	GET  /v1/task/{taskId}/executions
 //	POST /v1/task/run
+//	GET  /v1/executions/{executionId}
+//	POST /v2/tasks/{taskId}/run
+//	GET  /v2/tasks/runs/{runId}/status
 //
-// Executions follow a Script: a timeline of statuses over time, counted from
-// the moment the execution is added (or started through POST /v1/task/run).
+// Executions and v2 runs follow a Script: a timeline of statuses over time,
+// counted from the moment the execution or run is added (AddExecution,
+// AddRun) or started through a POST.
 // Faults make chosen requests fail the way real networks and servers do:
 // error statuses with retry hints, delays, dropped connections and garbled
 // bodies. Every request is recorded (never the API key) for assertions;

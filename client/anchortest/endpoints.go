@@ -29,19 +29,30 @@ func (x *exchange) getExecution(taskID, execID string) {
 		x.executionNotFound(taskID, execID)
 		return
 	}
-	x.exec = e
-	n := e.requests.Add(1)
-	if x.fault == nil {
-		if f := matchFault(e.tl.faults, n, time.Since(e.created), OpGetExecution); f != nil && x.useFault(f) {
-			return
-		}
+	elapsed, ok := x.lookedUp(e, OpGetExecution)
+	if !ok {
+		return
 	}
-	elapsed := time.Since(e.created) // after any delay: the answer is as of now
 	if !e.visible(elapsed) {
 		x.executionNotFound(taskID, execID)
 		return
 	}
 	x.send(http.StatusOK, dataBody(e.snapshot(elapsed)))
+}
+
+// lookedUp counts a GET of e, the execution or run a request named, and
+// applies e's script faults unless a server-wide one is already in force.
+// It returns how long e has existed as of the answer, and false when a
+// fault has ended the exchange.
+func (x *exchange) lookedUp(e *execution, op Operation) (time.Duration, bool) {
+	x.exec = e
+	n := e.requests.Add(1)
+	if x.fault == nil {
+		if f := matchFault(e.tl.faults, n, time.Since(e.created), op); f != nil && x.useFault(f) {
+			return 0, false
+		}
+	}
+	return time.Since(e.created), true // after any delay: the answer is as of now
 }
 
 func (x *exchange) executionNotFound(taskID, execID string) {
@@ -187,34 +198,37 @@ func (x *exchange) runTask() {
 		x.sendError(http.StatusNotFound, fmt.Sprintf("Task %s not found", taskID))
 		return
 	}
-	tl := x.s.template.Load()
+	tl := x.s.template
 	version := ""
 	if req.Version != nil && *req.Version != "latest" {
 		version = *req.Version
 	}
-	e, err := x.s.store.add(taskID, "", tl, version)
-	if err != nil { // a random ID collided with a chosen one
+	e := x.s.store.newExecution(taskID, "", tl, version)
+	e.inputs = req.Inputs
+	if req.SessionID != nil {
+		e.sessionID = canonicalID(*req.SessionID)
+	}
+	if err := x.s.store.insert(e); err != nil { // a random ID collided with a chosen one
 		x.sendError(http.StatusInternalServerError, "Could not start the task: "+err.Error())
 		return
 	}
 	x.req.ExecutionID, x.exec = e.id, e
 
 	if req.Async != nil && *req.Async {
-		x.send(http.StatusOK, dataBody(client.RunTaskResult{
+		res := client.RunTaskResult{
 			Success:           true,
 			Async:             true,
 			Message:           "Task execution started",
 			TaskID:            taskID,
 			ExecutionResultID: e.id,
-		}))
+		}
+		if x.s.noExecutionResultID {
+			res.ExecutionResultID = ""
+		}
+		x.send(http.StatusOK, dataBody(res))
 		return
 	}
-	end, ok := tl.firstFinal(0)
-	if !ok {
-		// The run never ends: wait until the client gives up.
-		end = time.Duration(1<<63 - 1)
-	}
-	if !x.wait(end - time.Since(e.created)) {
+	if !x.waitForEnd(e) {
 		return
 	}
 	snap := e.snapshot(time.Since(e.created))
@@ -237,6 +251,17 @@ func (x *exchange) runTask() {
 	x.send(http.StatusOK, dataBody(res))
 }
 
+// waitForEnd waits until e has a final status, and returns false when the
+// exchange ended first (see wait). A script that never ends waits until the
+// client gives up.
+func (x *exchange) waitForEnd(e *execution) bool {
+	end, ok := e.tl.firstFinal(0)
+	if !ok {
+		end = time.Duration(1<<63 - 1)
+	}
+	return x.wait(end - time.Since(e.created))
+}
+
 // errorBody is the API's error document.
 func errorBody(status int, message string) []byte {
 	type apiError struct {
@@ -246,6 +271,15 @@ func errorBody(status int, message string) []byte {
 	b, _ := json.Marshal(struct {
 		Error apiError `json:"error"`
 	}{apiError{status, message}})
+	return b
+}
+
+// jsonBody is v as the API's unwrapped success document.
+func jsonBody(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return errorBody(http.StatusInternalServerError, "anchortest: encode answer: "+err.Error())
+	}
 	return b
 }
 

@@ -13,9 +13,12 @@ type Operation string
 // The endpoints the server answers. A request for any other path has the
 // empty Operation.
 const (
-	OpGetExecution   Operation = "getExecution"   // GET /v1/task/{taskId}/executions/{executionId}
-	OpListExecutions Operation = "listExecutions" // GET /v1/task/{taskId}/executions
-	OpRunTask        Operation = "runTask"        // POST /v1/task/run
+	OpGetExecution     Operation = "getExecution"       // GET /v1/task/{taskId}/executions/{executionId}
+	OpListExecutions   Operation = "listExecutions"     // GET /v1/task/{taskId}/executions
+	OpRunTask          Operation = "runTask"            // POST /v1/task/run
+	OpGetExecutionByID Operation = "getExecutionByID"   // GET /v1/executions/{executionId}
+	OpRunTaskV2        Operation = "runTaskV2"          // POST /v2/tasks/{taskId}/run
+	OpGetRun           Operation = "getTaskRunStatusV2" // GET /v2/tasks/runs/{runId}/status
 )
 
 // Drop says how a faulted answer breaks its connection.
@@ -39,8 +42,9 @@ const (
 // A Fault is a plain value; the server keeps its own copy.
 type Fault struct {
 	// FromRequest and ToRequest select requests by number, 1-based and
-	// inclusive: for a fault in a Script, the nth request for that
-	// execution (counted once the API key and IDs are checked); for a
+	// inclusive: for a fault in a Script, the nth GET of that execution or
+	// run, by either endpoint (counted once the API key and IDs are
+	// checked); for a
 	// server-wide fault, the nth request the server received. 0 leaves that
 	// end open. {FromRequest: 2, ToRequest: 4} is the 2nd, 3rd and 4th.
 	FromRequest, ToRequest int
@@ -49,8 +53,9 @@ type Fault struct {
 	// the execution was added, or for a server-wide fault, from when the
 	// server was created.
 	After, Before time.Duration
-	// Op, when set, selects only requests for that endpoint. It matters for
-	// server-wide faults; a Script's faults see only OpGetExecution.
+	// Op, when set, selects only requests for that endpoint. A Script's
+	// faults see only the GETs of their execution (OpGetExecution and
+	// OpGetExecutionByID) or run (OpGetRun).
 	Op Operation
 
 	// Delay holds the answer back this long. The wait ends early, with no
@@ -161,17 +166,18 @@ func RawBody(contentType string, b []byte) Body {
 	return Body{name: "raw bytes", contentType: contentType, rewrite: func([]byte) []byte { return b }}
 }
 
-// MissingField removes field from the answer's data: from the execution, or
-// from every execution of a list, or from the run result.
+// MissingField removes field from the answer: from the execution, or from
+// every execution of a list, or from the run result or v2 run.
 func MissingField(field string) Body {
 	return Body{name: "missing field " + field, rewrite: editJSON(field, func(obj map[string]any) {
 		delete(obj, field)
 	})}
 }
 
-// WrongType replaces field in the answer's data with a value of the wrong
-// JSON type: a number for a string, an empty array for null (wrong for every
-// field the API sends), a string for anything else.
+// WrongType replaces field in the answer (the object MissingField would
+// edit) with a value of the wrong JSON type: a number for a string, an
+// empty array for null (wrong for every field the API sends), a string for
+// anything else.
 func WrongType(field string) Body {
 	return Body{name: "wrong type for " + field, rewrite: editJSON(field, func(obj map[string]any) {
 		switch obj[field].(type) {
@@ -185,8 +191,9 @@ func WrongType(field string) Body {
 	})}
 }
 
-// HugeOutput sets the output field of the answer's data to n bytes of text:
-// tens of megabytes test a client's cap on body size.
+// HugeOutput sets the output field of the answer (the object MissingField
+// would edit) to n bytes of text: tens of megabytes test a client's cap on
+// body size.
 func HugeOutput(n int) Body {
 	// A short placeholder goes through the JSON edit; the n bytes are then
 	// spliced in its place, so the huge text is written once.
@@ -232,7 +239,9 @@ func editJSON(field string, edit func(map[string]any)) func([]byte) []byte {
 	}
 }
 
-// objectsFor finds the objects of doc that field belongs in.
+// objectsFor finds the objects of doc that field belongs in: those under
+// "data" for the wrapped answers, else the error object, else doc itself
+// (the unwrapped answers: GET /v1/executions/{id} and v2 runs).
 func objectsFor(doc map[string]any, field string) []map[string]any {
 	if data, ok := doc["data"].(map[string]any); ok {
 		results, isList := data["results"].([]any)
@@ -250,5 +259,8 @@ func objectsFor(doc map[string]any, field string) []map[string]any {
 	if e, ok := doc["error"].(map[string]any); ok {
 		return []map[string]any{e}
 	}
-	return nil
+	if _, wrapped := doc["data"]; wrapped {
+		return nil
+	}
+	return []map[string]any{doc}
 }

@@ -366,7 +366,7 @@ func TestDropConnection(t *testing.T) {
 				// which may be after the client has seen the connection
 				// close: let every handler finish first.
 				synctest.Wait()
-				if n := s.ConnectionsOpened(); n != 2 {
+				if n := s.Stats().ConnectionsOpened; n != 2 {
 					t.Errorf("%d connections opened, want 2", n)
 				}
 				recs := s.RequestsFor(id)
@@ -430,28 +430,12 @@ func TestLatency(t *testing.T) {
 	})
 }
 
-func TestSetFaults(t *testing.T) {
-	s := NewServer(WithFaults(Fault{Status: 500}))
-	defer s.Close()
-	path := "/v1/task/" + taskA + "/executions"
-	s.AddExecution(taskA, Script{})
-	got := []int{get(t, s, path).status}
-	s.SetFaults(Fault{Status: 418})
-	got = append(got, get(t, s, path).status)
-	s.SetFaults()
-	got = append(got, get(t, s, path).status)
-	if want := []int{500, 418, 200}; !slices.Equal(got, want) {
-		t.Errorf("statuses %v, want %v", got, want)
-	}
-}
-
 func TestFaultsAreCopied(t *testing.T) {
 	header := http.Header{"Retry-After": {"1"}}
 	faults := []Fault{{Status: 429, Header: header}}
-	s := NewServer(WithFaults(faults...))
+	s := NewServer(WithFaults(Fault{Op: OpRunTask, Status: 503, Header: header}))
 	defer s.Close()
 	id := s.AddExecution(taskA, Script{Faults: faults})
-	s.SetFaults(Fault{Op: OpRunTask, Status: 503, Header: header})
 	header.Set("Retry-After", "99")
 	faults[0].Status = 500
 	r := get(t, s, execPath(taskA, id))

@@ -53,13 +53,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		x.body, x.bodyErr = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRunBody))
 	}
 	x.req.Auth = s.checkKey(r.Header.Get(apiKeyHeaderKey))
-	op, taskID, execID, method := route(r.URL.Path)
-	x.req.Op, x.req.TaskID, x.req.ExecutionID = op, canonicalID(taskID), canonicalID(execID)
+	rt := route(r.URL.Path)
+	op, method := rt.op, rt.method
+	x.req.Op, x.req.TaskID, x.req.ExecutionID, x.req.RunID = op, canonicalID(rt.taskID), canonicalID(rt.execID), rt.runID
 
 	if !x.wait(s.latency) {
 		return
 	}
-	if f := matchFault(*s.faults.Load(), x.req.Seq, time.Since(s.started), op); f != nil && x.useFault(f) {
+	if f := matchFault(s.faults, x.req.Seq, time.Since(s.started), op); f != nil && x.useFault(f) {
 		return
 	}
 	switch x.req.Auth {
@@ -81,11 +82,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch op {
 	case OpGetExecution:
-		x.getExecution(taskID, execID)
+		x.getExecution(rt.taskID, rt.execID)
 	case OpListExecutions:
-		x.listExecutions(taskID)
+		x.listExecutions(rt.taskID)
 	case OpRunTask:
 		x.runTask()
+	case OpGetExecutionByID:
+		x.getExecutionByID(rt.execID)
+	case OpRunTaskV2:
+		x.runTaskV2(rt.taskID)
+	case OpGetRun:
+		x.getRun(rt.runID)
 	}
 }
 
@@ -100,28 +107,52 @@ func (s *Server) checkKey(got string) Auth {
 	return AuthWrong
 }
 
-// route splits a path into the endpoint, its IDs and the method it takes.
-// op is "" for a path that names no endpoint.
-func route(path string) (op Operation, taskID, execID, method string) {
+// endpoint is what a request path names: the operation, its IDs and the
+// method it takes. op is "" for a path that names no endpoint.
+type endpoint struct {
+	op                    Operation
+	taskID, execID, runID string
+	method                string
+}
+
+// route splits a path into the endpoint it names.
+func route(path string) endpoint {
+	if rest, ok := strings.CutPrefix(path, "/v1/executions/"); ok {
+		if rest == "" || strings.Contains(rest, "/") {
+			return endpoint{}
+		}
+		return endpoint{op: OpGetExecutionByID, execID: rest, method: http.MethodGet}
+	}
+	if rest, ok := strings.CutPrefix(path, "/v2/tasks/"); ok {
+		if runID, ok := strings.CutPrefix(rest, "runs/"); ok {
+			if runID, ok = strings.CutSuffix(runID, "/status"); ok && runID != "" && !strings.Contains(runID, "/") {
+				return endpoint{op: OpGetRun, runID: runID, method: http.MethodGet}
+			}
+		}
+		if taskID, ok := strings.CutSuffix(rest, "/run"); ok && taskID != "" && !strings.Contains(taskID, "/") {
+			return endpoint{op: OpRunTaskV2, taskID: taskID, method: http.MethodPost}
+		}
+		return endpoint{}
+	}
 	rest, ok := strings.CutPrefix(path, "/v1/task/")
 	if !ok {
-		return "", "", "", ""
+		return endpoint{}
 	}
 	if rest == "run" {
-		return OpRunTask, "", "", http.MethodPost
+		return endpoint{op: OpRunTask, method: http.MethodPost}
 	}
-	taskID, rest, ok = strings.Cut(rest, "/")
+	taskID, rest, ok := strings.Cut(rest, "/")
 	if !ok {
-		return "", "", "", ""
+		return endpoint{}
 	}
 	if rest == "executions" {
-		return OpListExecutions, taskID, "", http.MethodGet
+		return endpoint{op: OpListExecutions, taskID: taskID, method: http.MethodGet}
 	}
-	execID, ok = strings.CutPrefix(rest, "executions/")
+	execID, ok := strings.CutPrefix(rest, "executions/")
 	if !ok || strings.Contains(execID, "/") {
-		return "", "", "", ""
+		return endpoint{}
 	}
-	return OpGetExecution, taskID, execID, http.MethodGet
+	return endpoint{op: OpGetExecution, taskID: taskID, execID: execID, method: http.MethodGet}
 }
 
 // checkIDs answers 400 and returns false when an ID is not a UUID.
@@ -238,10 +269,14 @@ func (x *exchange) send(status int, body []byte) {
 // finish counts and records the exchange, and logs it.
 func (x *exchange) finish() {
 	x.req.Duration = time.Since(x.req.Time)
-	if id := x.req.ExecutionID; id != "" {
+	if x.req.ExecutionID != "" || x.req.RunID != "" {
 		e := x.exec
-		if e == nil { // answered before any lookup, or the execution is not the task's
-			e = x.s.store.byID(id)
+		switch {
+		case e != nil:
+		case x.req.RunID != "":
+			e = x.s.store.run(x.req.RunID)
+		default: // answered before any lookup, or the execution is not the task's
+			e = x.s.store.byID(x.req.ExecutionID)
 		}
 		if e != nil {
 			e.ended.Add(1)

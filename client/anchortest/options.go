@@ -2,8 +2,6 @@ package anchortest
 
 import (
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 )
 
@@ -23,10 +21,9 @@ type config struct {
 	onlyTasks []string
 	records   int // the most request records kept; negative for no limit
 	webhook   *Webhook
-
-	// connObserver, when set, sees every connection state change; only
-	// tests set it.
-	connObserver func(net.Conn, http.ConnState)
+	// noExecutionResultID leaves executionResultId out of async answers
+	// of POST /v1/task/run.
+	noExecutionResultID bool
 }
 
 func newConfig(opts []Option) config {
@@ -50,8 +47,8 @@ func WithAPIKey(key string) Option {
 }
 
 // WithTemplate sets the script of every execution that POST /v1/task/run
-// starts (see DefaultTemplate for the default). Server.SetTemplate changes it
-// later.
+// starts, and of every run that POST /v2/tasks/{taskId}/run starts (see
+// DefaultTemplate for the default).
 func WithTemplate(s Script) Option {
 	return func(c *config) { c.template = s }
 }
@@ -59,7 +56,8 @@ func WithTemplate(s Script) Option {
 // WithFaults sets server-wide faults, checked against every request before the
 // API key and before a Script's own faults; the first match wins. Request
 // numbers count every request the server receives and time windows count
-// from the server's creation. Server.SetFaults changes them later.
+// from the server's creation, so a window such as {After: time.Minute}
+// makes a server that fails from then on.
 func WithFaults(faults ...Fault) Option {
 	return func(c *config) { c.faults = cloneFaults(faults) }
 }
@@ -83,8 +81,9 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
-// WithTasks makes POST /v1/task/run start only these tasks, and tasks that
-// already have executions, answering 404 for any other. By default it starts
+// WithTasks makes POST /v1/task/run and POST /v2/tasks/{taskId}/run start
+// only these tasks, and tasks that already have executions, answering 404
+// for any other. By default it starts
 // any task whose ID is a UUID.
 func WithTasks(taskIDs ...string) Option {
 	return func(c *config) { c.onlyTasks = append(append([]string{}, c.onlyTasks...), taskIDs...) }
@@ -100,4 +99,12 @@ func WithTasks(taskIDs ...string) Option {
 // whatever it is.
 func WithRecordLimit(n int) Option {
 	return func(c *config) { c.records = n }
+}
+
+// WithoutExecutionResultID makes POST /v1/task/run answer an async run
+// without executionResultId, as the API's own example of an async answer
+// does: the execution is started all the same (Request.ExecutionID names
+// it), and a client must find it in the task's list.
+func WithoutExecutionResultID() Option {
+	return func(c *config) { c.noExecutionResultID = true }
 }

@@ -50,6 +50,9 @@ type Request struct {
 	// TaskID and ExecutionID are the IDs the request named, "" when it named
 	// none. For POST /v1/task/run, ExecutionID is the execution it started.
 	TaskID, ExecutionID string
+	// RunID is the v2 run the request named, "" for none. For
+	// POST /v2/tasks/{taskId}/run it is the run it started.
+	RunID string
 	// Status is the HTTP status sent, or 0 when no answer was sent: the
 	// connection was dropped, or the client gave up during a delay.
 	Status int

@@ -46,9 +46,9 @@ type Script struct {
 	VisibleAfter time.Duration
 	// Version is the task version the execution reports; "" means "1".
 	Version string
-	// Faults shape the answers to requests for this execution (GET of the
-	// execution only). Request numbers and time windows count from the
-	// execution: its first request, the moment it was added. The first
+	// Faults shape the answers to the GETs of this execution (by either
+	// endpoint) or run. Request numbers and time windows count from the
+	// execution or run: its first GET, the moment it was added. The first
 	// matching fault wins; server-wide faults (WithFaults) are checked first.
 	Faults []Fault
 }

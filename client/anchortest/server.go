@@ -3,13 +3,13 @@ package anchortest
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -41,9 +41,11 @@ type Server struct {
 	store    *store
 	rec      recorder
 	conns    *conns
-	template atomic.Pointer[timeline]
+	template *timeline // what the POSTs start runs from
+	faults   []Fault   // server-wide
 	hooks    *webhooks // nil without WithWebhook
-	faults   atomic.Pointer[[]Fault]
+	// noExecutionResultID: see WithoutExecutionResultID.
+	noExecutionResultID bool
 
 	handler   http.Handler
 	srv       *http.Server
@@ -60,29 +62,26 @@ type Server struct {
 	closed    bool
 	handlers  sync.WaitGroup
 	closeOnce sync.Once
-	// graceOver records that Close had to cut connections still busy when
-	// the grace ran out. Close sets it; it is read only after Close.
-	graceOver bool
 }
 
 // newServer makes a server that is not yet serving.
 func newServer(opts []Option) *Server {
 	cfg := newConfig(opts)
 	s := &Server{
-		apiKey:  cfg.apiKey,
-		latency: cfg.latency,
-		logger:  cfg.logger,
-		started: time.Now(),
-		store:   newStore(cfg.seed, cfg.onlyTasks),
-		rec:     recorder{limit: cfg.records},
-		conns:   newConns(),
+		apiKey:              cfg.apiKey,
+		latency:             cfg.latency,
+		noExecutionResultID: cfg.noExecutionResultID,
+		logger:              cfg.logger,
+		started:             time.Now(),
+		store:               newStore(cfg.seed, cfg.onlyTasks),
+		rec:                 recorder{limit: cfg.records},
+		conns:               newConns(),
 	}
-	s.conns.observe = cfg.connObserver
 	s.hooks = newWebhooks(&cfg)
 	s.store.onAdd = s.executionAdded
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
-	s.SetTemplate(cfg.template)
-	s.SetFaults(cfg.faults...)
+	s.template = compile(cfg.template)
+	s.faults = cfg.faults
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s
 }
@@ -159,7 +158,7 @@ func NewInMemoryServer(opts ...Option) *Server {
 
 // start serves on ln and sets up the client side with dial.
 func (s *Server) start(ln net.Listener, dial func(ctx context.Context, network, addr string) (net.Conn, error)) {
-	errLog := log.New(discard{}, "", 0)
+	errLog := log.New(io.Discard, "", 0)
 	if s.logger != nil {
 		errLog = slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)
 	}
@@ -183,12 +182,6 @@ func (s *Server) start(ln net.Listener, dial func(ctx context.Context, network, 
 		_ = s.srv.Serve(ln) // returns http.ErrServerClosed once Close runs
 	}()
 }
-
-// discard is an io.Writer that drops everything; it keeps net/http's error
-// log quiet when no logger is set.
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func (s *Server) connState(c net.Conn, state http.ConnState) {
 	switch state {
@@ -227,7 +220,6 @@ func (s *Server) Close() {
 			}
 			if err := s.srv.Shutdown(ctx); err != nil {
 				_ = s.srv.Close() // cut what did not finish within the grace
-				s.graceOver = true
 			}
 			cancel()
 			<-s.serveDone
@@ -268,17 +260,6 @@ func (s *Server) Client(opts ...client.Option) *client.Client {
 	return c
 }
 
-// SetTemplate sets the script of executions that POST /v1/task/run starts
-// from now on.
-func (s *Server) SetTemplate(sc Script) { s.template.Store(compile(sc)) }
-
-// SetFaults replaces the server-wide faults (see WithFaults); no arguments
-// removes them.
-func (s *Server) SetFaults(faults ...Fault) {
-	f := cloneFaults(faults)
-	s.faults.Store(&f)
-}
-
 // AddExecution adds an execution of taskID that behaves as sc says from now
 // on (the bubble's fake now inside testing/synctest), and returns its new
 // random execution ID.
@@ -307,6 +288,19 @@ func (s *Server) AddExecutionWithID(taskID, execID string, sc Script) error {
 	return nil
 }
 
+// AddRun adds a v2 run of taskID that behaves as sc says from now on, and
+// returns its new run ID, which GET /v2/tasks/runs/{runId}/status answers
+// for. Run IDs are not UUIDs ("run_" and 32 hexadecimal digits), as the
+// API promises only a string.
+//
+// A run follows its Script as an execution does. Once it succeeds, its
+// result is the step's Output when that is the text of a JSON object, else
+// {"output": Output}; once it ends otherwise, its error is the step's
+// ErrorMessage, else a message naming the status.
+func (s *Server) AddRun(taskID string, sc Script) string {
+	return s.store.addRun(taskID, compile(sc), "", "").id
+}
+
 // Execution returns execution execID as a GET of it would show it now, and
 // false for an ID the server does not know. It ignores VisibleAfter and
 // faults, and is not recorded as a request.
@@ -327,22 +321,22 @@ func (s *Server) Execution(execID string) (client.Execution, bool) {
 func (s *Server) Requests() []Request { return s.rec.requests(nil) }
 
 // RequestsFor returns the records of the answered requests that named
-// execution execID, in order of arrival.
+// execution or v2 run id, in order of arrival.
 //
 // Under WithRecordLimit it searches only the records kept (none for
 // WithRecordLimit(0)); RequestCountFor counts them all.
-func (s *Server) RequestsFor(execID string) []Request {
-	execID = canonicalID(execID)
-	return s.rec.requests(func(r *Request) bool { return r.ExecutionID == execID })
+func (s *Server) RequestsFor(id string) []Request {
+	execID := canonicalID(id)
+	return s.rec.requests(func(r *Request) bool { return r.ExecutionID == execID || r.RunID != "" && r.RunID == id })
 }
 
-// RequestCountFor returns how many requests that named execution execID
-// have been answered (or dropped), whatever WithRecordLimit says: with every
-// record kept, it is len(RequestsFor(execID)). Requests that ended before
-// the execution was added are not counted, and for an execution the server
-// does not know it returns 0.
-func (s *Server) RequestCountFor(execID string) int {
-	e := s.store.byID(execID)
+// RequestCountFor returns how many requests that named execution or v2 run
+// id have been answered (or dropped), whatever WithRecordLimit says: with
+// every record kept, it is len(RequestsFor(id)). Requests that ended
+// before the execution or run was added are not counted, and for one the
+// server does not know it returns 0.
+func (s *Server) RequestCountFor(id string) int {
+	e := s.store.execOrRun(id)
 	if e == nil {
 		return 0
 	}
@@ -351,9 +345,3 @@ func (s *Server) RequestCountFor(execID string) int {
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats { return s.rec.stats() }
-
-// MaxInFlight returns the most requests the handler has been serving at once.
-func (s *Server) MaxInFlight() int { return int(s.rec.maxInFlight.Load()) }
-
-// ConnectionsOpened returns how many connections the server has accepted.
-func (s *Server) ConnectionsOpened() int { return int(s.rec.connsOpened.Load()) }

@@ -236,11 +236,11 @@ func TestMaxInFlightAndConnections(t *testing.T) {
 			t.Errorf("InFlight = %d during the latency, want %d", got, n)
 		}
 		wg.Wait()
-		if got := s.MaxInFlight(); got != n {
-			t.Errorf("MaxInFlight() = %d, want %d", got, n)
+		if got := s.Stats().MaxInFlight; got != n {
+			t.Errorf("MaxInFlight = %d, want %d", got, n)
 		}
-		if got := s.ConnectionsOpened(); got != n {
-			t.Errorf("ConnectionsOpened() = %d after %d concurrent requests, want %d", got, n, n)
+		if got := s.Stats().ConnectionsOpened; got != n {
+			t.Errorf("ConnectionsOpened = %d after %d concurrent requests, want %d", got, n, n)
 		}
 		// Sequential requests reuse the idle connections.
 		for range 10 {
@@ -248,8 +248,8 @@ func TestMaxInFlightAndConnections(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got := s.ConnectionsOpened(); got != n {
-			t.Errorf("ConnectionsOpened() = %d after sequential requests, want still %d", got, n)
+		if got := s.Stats().ConnectionsOpened; got != n {
+			t.Errorf("ConnectionsOpened = %d after sequential requests, want still %d", got, n)
 		}
 		if got := s.Stats().InFlight; got != 0 {
 			t.Errorf("InFlight = %d at rest, want 0", got)
@@ -278,8 +278,6 @@ func TestConcurrentUse(t *testing.T) {
 					t.Errorf("ListExecutions: %v", err)
 				}
 				if (w+i)%10 == 0 {
-					s.SetFaults() // changes nothing, but concurrently
-					s.SetTemplate(DefaultTemplate())
 					_ = s.Requests()
 					_ = s.Stats()
 				}

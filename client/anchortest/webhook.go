@@ -143,7 +143,7 @@ const (
 
 // executionAdded schedules the webhook event of an execution just added,
 // from its timeline. The store calls it with its lock held.
-func (s *Server) executionAdded(e *execution) {
+func (s *Server) executionAdded(e *execution, run bool) {
 	if s.hooks == nil {
 		return
 	}
@@ -151,7 +151,11 @@ func (s *Server) executionAdded(e *execution) {
 	if !ok {
 		return
 	}
-	s.terminal(kindExecution, e.taskID, e.id, e.tl.steps[e.tl.at(end)].Status, e.created.Add(end))
+	kind := kindExecution
+	if run {
+		kind = kindRun
+	}
+	s.terminal(kind, e.taskID, e.id, e.tl.steps[e.tl.at(end)].Status, e.created.Add(end))
 }
 
 // terminal schedules the webhook event of a waitable thing of kind, with

@@ -83,7 +83,7 @@ func TestRunConcurrencyBoundsRequests(t *testing.T) {
 	if r.code != exitSuccess {
 		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
 	}
-	if got := srv.MaxInFlight(); got != 1 {
+	if got := srv.Stats().MaxInFlight; got != 1 {
 		t.Errorf("%d requests in flight at once, want at most --concurrency 1", got)
 	}
 	if r.stderr != "" {
