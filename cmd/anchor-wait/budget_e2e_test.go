@@ -69,7 +69,7 @@ func TestE2EBudgetUnder503(t *testing.T) {
 				if seen == 0 {
 					t.Error("the server saw no request")
 				}
-				if got := srv.MaxInFlight(); got > b.conc {
+				if got := srv.Stats().MaxInFlight; got > b.conc {
 					t.Errorf("%d requests in flight at once, want at most --concurrency %d", got, b.conc)
 				}
 				posts := 0
@@ -93,7 +93,7 @@ func TestE2EBudgetUnder503(t *testing.T) {
 				for _, res := range doc.Results {
 					counted += res.Polls
 				}
-				t.Logf("the server saw %d requests (%d starts), at most %d at once; the results count %d", seen, posts, srv.MaxInFlight(), counted)
+				t.Logf("the server saw %d requests (%d starts), at most %d at once; the results count %d", seen, posts, srv.Stats().MaxInFlight, counted)
 				if tt.op == "" && tt.starts > 0 {
 					// No execution started: no result counts the starts.
 					if len(doc.Results) != 0 {
