@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,11 +74,11 @@ func measureRSS(b *testing.B, env map[string]string, ids, args []string) {
 		if err != nil {
 			b.Fatalf("anchor-wait %s: %v", strings.Join(args, " "), err)
 		}
-		ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		rss, ok := peakRSS(cmd.ProcessState)
 		if !ok {
 			b.Fatal("no rusage for the child")
 		}
-		rssKiB = ru.Maxrss // KiB on Linux
+		rssKiB = rss >> 10
 	}
 	b.ReportMetric(float64(rssKiB)/1024, "peak-rss-MiB")
 	b.ReportMetric(wall.Seconds(), "wall-s")
