@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -27,6 +28,9 @@ import (
 // It reports peak-rss-MiB (the child's ru_maxrss) and wall-s. Run it with
 //
 //	go test ./cmd/anchor-wait -run '^$' -bench RSS -benchtime 1x
+//
+// and add -rss.bin PATH to measure another build of anchor-wait (an
+// earlier commit's, say) the same way.
 func BenchmarkRSS(b *testing.B) {
 	big := strings.Repeat("a", 1<<20)
 	for _, format := range []string{formatText, formatJSONL, formatJSON} {
@@ -56,10 +60,19 @@ func BenchmarkRSS(b *testing.B) {
 	})
 }
 
+// rssBin is the anchor-wait that BenchmarkRSS measures; "" for the one
+// built from this tree.
+var rssBin = flag.String("rss.bin", "", "the anchor-wait binary BenchmarkRSS measures (default: the one built from this tree)")
+
 // measureRSS runs the binary with args, the IDs on stdin, once per
 // iteration, and reports the child's peak RSS and wall time of the last.
 func measureRSS(b *testing.B, env map[string]string, ids, args []string) {
 	b.Helper()
+	if *rssBin != "" {
+		saved := binPath
+		binPath = *rssBin
+		defer func() { binPath = saved }()
+	}
 	var rssKiB int64
 	var wall time.Duration
 	for b.Loop() {

@@ -93,7 +93,7 @@ func TestResultsKeepExcerpts(t *testing.T) {
 	for _, format := range []string{formatText, formatJSONL, formatJSON} {
 		t.Run(format, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				exec := &client.Execution{ID: testExec, Status: client.StatusFailure, Output: ptr(big), ErrorMessage: ptr(big)}
+				exec := &client.Execution{ID: testExec, Status: client.StatusFailure, Output: ptr(big), ErrorMessage: ptr(big), Raw: []byte(`{"raw":true}`)}
 				get := func(context.Context, string, string) (*client.Execution, error) { return exec, nil }
 				var stdout, stderr syncbuf.Buffer
 				w := testWaiter(get, time.Minute, &stdout, &stderr)
@@ -105,8 +105,8 @@ func TestResultsKeepExcerpts(t *testing.T) {
 				}
 				r := results[0]
 				if format == formatJSON {
-					if *r.Output != big || r.outputBytes != 0 || exec.Output == nil {
-						t.Errorf("json: output of %d bytes kept (%d said), execution's dropped %v; want it whole", len(*r.Output), r.outputBytes, exec.Output == nil)
+					if *r.Output != big || r.outputBytes != 0 || exec.Output == nil || exec.Raw != nil {
+						t.Errorf("json: output of %d bytes kept (%d said), execution's dropped %v, raw kept %v; want it whole, the raw JSON dropped", len(*r.Output), r.outputBytes, exec.Output == nil, exec.Raw != nil)
 					}
 					return
 				}
@@ -118,7 +118,7 @@ func TestResultsKeepExcerpts(t *testing.T) {
 				if r.outputBytes != len(big) || r.errorBytes != len(big) {
 					t.Errorf("sizes %d and %d said, want %d", r.outputBytes, r.errorBytes, len(big))
 				}
-				if exec.Output != nil || exec.ErrorMessage != nil {
+				if exec.Output != nil || exec.ErrorMessage != nil || exec.Raw != nil {
 					t.Error("the poller's execution still holds the texts")
 				}
 				if format == formatJSONL && !strings.Contains(stdout.String(), strings.Repeat("b", 1<<20)) {
@@ -127,6 +127,35 @@ func TestResultsKeepExcerpts(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestUnreadableFieldsSaidOnce: a field the API sent in a form it does not
+// document is shown as null, and said once for the run on stderr.
+func TestUnreadableFieldsSaidOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		get := func(_ context.Context, _, id string) (*client.Execution, error) {
+			return &client.Execution{ID: id, Status: client.StatusSuccess, Version: "", Unreadable: []string{"version", "executionTime"}}, nil
+		}
+		var stdout, stderr syncbuf.Buffer
+		w := testWaiter(get, time.Minute, &stdout, &stderr)
+		w.progress.mode = progressOff
+		_, code := waitWithin(w, []string{idA, idB})
+		if code != exitSuccess {
+			t.Fatalf("exit %d, want 0: the outcome does not hang on those fields", code)
+		}
+		d := decodeResults(t, stdout.String())
+		for i, r := range d.Results {
+			if r["version"] != nil || r["executionTime"] != nil {
+				t.Errorf("result %d: version %v, executionTime %v; want null", i, r["version"], r["executionTime"])
+			}
+		}
+		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+		if len(lines) != 2 || !strings.Contains(lines[0], "the API sent version of execution ") ||
+			!strings.Contains(lines[1], "the API sent executionTime of execution ") ||
+			!strings.HasSuffix(lines[1], "in a form it does not document: it is shown as null (said once for the run)") {
+			t.Errorf("stderr:\n%s\nwant one line for each field", stderr.String())
+		}
+	})
 }
 
 // listingStarter is an API whose start names no execution; the task's

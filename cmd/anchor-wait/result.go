@@ -97,6 +97,16 @@ func resultOf(pr poller.Result, started int, timeout time.Duration) result {
 		r.ExecutionTime = e.ExecutionTime
 		r.Version = ptrTo(e.Version)
 		r.TaskVersionID = ptrTo(e.TaskVersionID)
+		// A field the API sent in a form it does not document is null,
+		// not its zero value (see noteUnreadable).
+		for _, name := range e.Unreadable {
+			switch name {
+			case "version":
+				r.Version = nil
+			case "taskVersionId":
+				r.TaskVersionID = nil
+			}
+		}
 	}
 	r.outcome = classify(status, pr.Requests, pr.Err)
 	end := waitEnd{status: status, seen: pr.Execution != nil, polls: pr.Requests, err: pr.Err, lastErr: pr.LastErr, timeout: timeout}

@@ -173,17 +173,20 @@ func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
 	}
 	results := make([]result, len(ids))
 	handed := 0
+	unreadable := map[string]bool{} // the fields noteUnreadable said already
 	w.progress.begin(w.taskID, ids)
 	err := w.poller.WaitEach(ctx, refs, func(i int, pr poller.Result) {
 		handed++
+		w.noteUnreadable(pr, unreadable)
 		r := resultOf(pr, w.startRequests[pr.ExecutionID], w.poll.timeout)
 		if stream != nil {
 			stream.emit(r)
 		}
-		if w.report.output != formatJSON {
+		keepAll := w.report.output == formatJSON
+		if !keepAll {
 			r.keepExcerpts(w.out)
-			forgetTexts(pr.Execution)
 		}
+		forget(pr.Execution, !keepAll)
 		results[i] = r
 	})
 	w.progress.end()
@@ -199,13 +202,37 @@ func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
 	return results, w.reportResults(results, stream)
 }
 
-// forgetTexts drops the output and error message of exec, an execution
-// whose wait has ended and whose result keeps what it needs of them: the
-// poller holds on to the execution it last saw until every wait has ended,
-// and these are what may be large. The IDs waited for are distinct
-// (executionIDs keeps each once), so no other result is made from exec.
-func forgetTexts(exec *client.Execution) {
-	if exec != nil {
+// noteUnreadable says on stderr, once per field for the whole run, that the
+// API sent a field of pr's execution in a form it does not document (see
+// client.Execution.Unreadable): the results show it as null. said holds
+// the fields said already.
+func (w *waiter) noteUnreadable(pr poller.Result, said map[string]bool) {
+	if pr.Execution == nil {
+		return
+	}
+	for _, name := range pr.Execution.Unreadable {
+		if said[name] {
+			continue
+		}
+		said[name] = true
+		w.out.errorf("the API sent %s of execution %s in a form it does not document: it is shown as null (said once for the run)",
+			w.out.line(name), pr.ExecutionID)
+	}
+}
+
+// forget drops what the result made of exec no longer needs of it: its
+// Raw JSON, a second copy of everything, which the result never uses, and
+// with texts its output and error message, which the result keeps a start
+// of. The poller holds on to the execution it last saw until every wait
+// has ended, and these are what may be large. The IDs waited for are
+// distinct (executionIDs keeps each once), so no other result is made
+// from exec.
+func forget(exec *client.Execution, texts bool) {
+	if exec == nil {
+		return
+	}
+	exec.Raw = nil
+	if texts {
 		exec.Output, exec.ErrorMessage = nil, nil
 	}
 }
