@@ -2,7 +2,12 @@
 
 package main
 
-import "os"
+import (
+	"os/exec"
+	"testing"
+)
 
-// peakRSS reports that the peak resident memory is not known here.
-func peakRSS(*os.ProcessState) (int64, bool) { return 0, false }
+// withPeakRSS reports that the peak resident memory is not known here.
+func withPeakRSS(testing.TB, *exec.Cmd) func() (int64, bool) {
+	return func() (int64, bool) { return 0, false }
+}
