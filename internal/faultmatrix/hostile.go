@@ -384,7 +384,7 @@ func HostileCases() []HostileCase {
 			Behaviour: "net/http refuses headers over 10 MiB: a transport error, retried until the deadline, each attempt reading at most 10 MiB",
 			Serve:     func(string) []hostile.Behaviour { return []hostile.Behaviour{hostile.HugeHeader(11 << 20)} },
 			Library:   bounded(HostileRun{Err: Deadline, LastErr: Transport, MinRequests: 1, MaxRequests: 16, Says: []string{"server response headers exceeded"}}),
-			CLI:       bounded(HostileRun{Exit: exitAPIError, MinRequests: 1, MaxRequests: 16, Says: []string{"server response headers exceeded"}, MaxRSS: 200 << 20}),
+			CLI:       bounded(HostileRun{Exit: exitAPIError, MinRequests: 1, MaxRequests: 16, Says: []string{"server response headers exceeded"}, MaxRSS: 100 << 20}),
 		},
 		{
 			Name:      "huge-body-over-cap",
@@ -394,7 +394,7 @@ func HostileCases() []HostileCase {
 				return []hostile.Behaviour{hostile.HugeOutput(hostile.Execution{ID: HostileExecution, Status: "success"}, client.DefaultMaxBodySize)}
 			},
 			Library: prompt(HostileRun{Err: BodyTooLarge, MinRequests: 1, MaxRequests: 1}),
-			CLI:     prompt(HostileRun{Exit: exitAPIError, MinRequests: 1, MaxRequests: 1, Says: []string{"response body too large"}, MaxRSS: 100 << 20}),
+			CLI:     prompt(HostileRun{Exit: exitAPIError, MinRequests: 1, MaxRequests: 1, Says: []string{"response body too large"}, MaxRSS: 50 << 20}),
 		},
 		{
 			Name:      "huge-body-under-cap",
@@ -405,7 +405,7 @@ func HostileCases() []HostileCase {
 			},
 			Formats: []string{"text"},
 			Library: prompt(HostileRun{Status: success, MinRequests: 1, MaxRequests: 1, Check: checkOutputBytes(8 << 20)}),
-			CLI:     prompt(HostileRun{Status: success, Exit: exitOK, MinRequests: 1, MaxRequests: 1, MaxRSS: 150 << 20}),
+			CLI:     prompt(HostileRun{Status: success, Exit: exitOK, MinRequests: 1, MaxRequests: 1, MaxRSS: 100 << 20}),
 		},
 		{
 			Name:      "bad-chunked",
