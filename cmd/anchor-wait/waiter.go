@@ -159,9 +159,11 @@ func baseURLFrom(o *pollFlags, getenv func(string) string) (string, error) {
 // waitFor waits for the executions ids within ctx (which carries
 // --timeout), writes the results to stdout and the reports, and returns
 // them with the exit code. Each result is taken as its wait ends: with
-// --output jsonl its line is written then, and but for --output json, which
-// prints every output at the end, only bounded excerpts of its output and
-// error message are kept (see result.keepExcerpts).
+// --output jsonl its line is written then (on the poller's worker, which
+// polls nothing meanwhile; a write that blocks is bounded by the output
+// layer), and but for --output json, which prints every output at the end,
+// only bounded excerpts of its output and error message are kept (see
+// result.keepExcerpts).
 func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
 	var stream *jsonlStream
 	if w.report.output == formatJSONL {
