@@ -206,7 +206,11 @@ func summaryBlock(o *output, what, execID string, status client.Status, text *st
 	if text == nil || *text == "" {
 		return ""
 	}
-	block := o.details(fmt.Sprintf("%s of %s (%s)", what, execID, status), *text, blockBytes)
+	shown := string(status)
+	if shown == "" {
+		shown = "no status"
+	}
+	block := o.details(fmt.Sprintf("%s of %s (%s)", what, execID, shown), *text, blockBytes)
 	size := max(full, len(*text))
 	if size > blockBytes {
 		block += fmt.Sprintf("The %s of `%s` is cut here at %d KiB: it has %d KiB, all of it in --output json.\n\n", strings.ToLower(what), execID, blockBytes>>10, (size+1023)>>10)
