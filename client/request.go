@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -290,24 +291,39 @@ func (c *Client) snippet(data []byte) string {
 	return fmt.Sprintf("%q%s", c.redact(string(data[:cut])), more)
 }
 
-// redact blanks out the API key wherever it appears in s.
+// redact blanks out the API key wherever it appears in s: as it is, and
+// as Go quotes it (%q, strconv.Quote), the way net/http's errors quote the
+// bytes a server sent, such as a malformed status line that echoes the
+// request's headers.
 func (c *Client) redact(s string) string {
 	if c.apiKey == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, c.apiKey, "[REDACTED]")
+	s = strings.ReplaceAll(s, c.apiKey, "[REDACTED]")
+	if q := quotedKey(c.apiKey); q != c.apiKey {
+		s = strings.ReplaceAll(s, q, "[REDACTED]")
+	}
+	return s
 }
 
-// redactedError is an error whose text has the API key blanked out; it
-// unwraps to the error it stands for, so errors.Is and errors.As still see
-// the whole chain.
+// quotedKey is key as strconv.Quote writes it, without the quotes.
+func quotedKey(key string) string {
+	q := strconv.Quote(key)
+	return q[1 : len(q)-1]
+}
+
+// redactedError is an error whose text has the API key blanked out. It
+// does not unwrap to the error it stands for, whose text (and that of the
+// errors it wraps) still holds the key; errors.Is and errors.As still see
+// that chain, through its Is and As methods.
 type redactedError struct {
 	err error
 	msg string
 }
 
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+func (e *redactedError) Error() string        { return e.msg }
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+func (e *redactedError) As(target any) bool   { return errors.As(e.err, target) }
 
 // redactErr returns err, or when its text holds the API key (a transport
 // error can quote bytes a hostile server sent, such as a malformed status
@@ -318,8 +334,8 @@ func (c *Client) redactErr(err error) error {
 		return err
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, c.apiKey) {
-		return err
+	if redacted := c.redact(msg); redacted != msg {
+		return &redactedError{err: err, msg: redacted}
 	}
-	return &redactedError{err: err, msg: c.redact(msg)}
+	return err
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -26,6 +25,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	out := newOutput(stdout, stderr)
 	out.addSecret(strings.TrimSpace(getenv(client.EnvAPIKey)))
 	out.setInterrupt(ctx.Done())
+	if setStdLog != nil {
+		setStdLog(out.stdLog())
+	}
 	e := &cliEnv{out: out, stdin: stdin, getenv: getenv, terminal: isTerminal(stderr), width: terminalWidth(stderr)}
 
 	def, rest := commandFor(args)
@@ -40,6 +42,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	return out.finalCode(def.run(ctx, e, o))
 }
+
+// setStdLog, when not nil, sends the standard log package's output to w.
+// main sets it: the log package is the process's, and tests run the
+// command many times at once in one process.
+var setStdLog func(w io.Writer)
 
 // cliEnv is what every command runs with: the output layer, stdin, the
 // environment and the terminal.
@@ -84,10 +91,9 @@ func (e *cliEnv) github() bool { return inGitHubActions(e.getenv) }
 // read that --timeout or a signal cut short, else 4 (the API could not
 // answer).
 func (e *cliEnv) fail(err error) int {
-	var ue *usageError
 	var se *stoppedError
 	switch {
-	case errors.As(err, &ue):
+	case isUsage(err):
 		msg := e.out.line(err.Error())
 		e.out.errorf("%s", msg)
 		if e.github() {
@@ -105,10 +111,19 @@ func (e *cliEnv) fail(err error) int {
 	return exitAPIError
 }
 
+// isUsage reports whether err is bad usage, exit 2: a usage error of the
+// command line, or the library refusing an ID or a request before sending
+// it (client.ErrInvalidID, client.ErrInvalidRequest). It is the one place
+// where the library's typed errors become exit 2.
+func isUsage(err error) bool {
+	var ue *usageError
+	return errors.As(err, &ue) || errors.Is(err, client.ErrInvalidID) || errors.Is(err, client.ErrInvalidRequest)
+}
+
 // githubUsage writes what a GitHub Actions job gets for a usage error: an
 // annotation, and the step outputs with exit code 2.
 func (e *cliEnv) githubUsage(msg string) {
-	fmt.Fprintf(e.out.Stderr(), "::error title=%s::%s\n", escapeProperty("anchor-wait usage error"), escapeData(msg))
+	e.out.annotate("anchor-wait usage error", msg)
 	if path := e.getenv(envGitHubOutput); path != "" {
 		rf := &reportFile{what: "the step outputs", path: path, regularOnly: true, append: true}
 		if rf.checkPath(envGitHubOutput) == nil {

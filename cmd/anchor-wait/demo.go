@@ -101,12 +101,15 @@ func demoRun(ctx context.Context, e *cliEnv, o *demoOptions) int {
 		ids[i] = srv.AddExecution(demoTaskID, d.script)
 		want[ids[i]] = d.want
 	}
-	c, err := newClient(srv.APIKey(), srv.URL, poll.concurrency)
+	c, err := newClient(srv.APIKey(), srv.URL)
 	if err != nil {
 		fmt.Fprintf(stderr, "anchor-wait demo: %s\n", oneLine(err.Error()))
 		return exitFailure
 	}
-	w := e.waiterFor(demoTaskID, c, &poll, &o.report, start)
+	w, err := e.waiterFor(demoTaskID, c, &poll, &o.report, start)
+	if err != nil {
+		return e.fail(err)
+	}
 	defer w.close()
 	if err := w.openReports(); err != nil {
 		return e.fail(err)

@@ -27,5 +27,10 @@
 // flag is a row of the flag table (flags.go), which defines the flag sets
 // and the flags section of --help; the exit codes are a table too
 // (exitcode.go). Everything the command writes goes through one output
-// layer (output.go), which redacts it.
+// layer (output.go), which redacts it, and whose seams (safe.go) neutralize
+// the server's text with internal/safetext for where it is written. One
+// poller.Poller makes every request of a command, starts included
+// (waiter.go, start.go); resultOf (result.go) is the only place a
+// poller.Result becomes the command's result, and pollerOptions
+// (waiter.go) the only place flags become poller options.
 package main

@@ -44,7 +44,7 @@ func quickFailure() anchortest.Script {
 
 // binCommand returns the binary as a command with env as its whole
 // environment (plus PATH).
-func binCommand(t *testing.T, ctx context.Context, env map[string]string, args ...string) *exec.Cmd {
+func binCommand(t testing.TB, ctx context.Context, env map[string]string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
@@ -417,7 +417,7 @@ func TestE2EGitHubActionsAndJUnit(t *testing.T) {
 		t.Errorf("GITHUB_OUTPUT = %q", got)
 	}
 	md := readFile(t, summary)
-	for _, want := range []string{"anchor-wait: one execution failed", "| `" + ok + "` | success |", "| `" + bad + "` | failure |", "selector #buy not found"} {
+	for _, want := range []string{"anchor-wait: one execution failed", "| `" + ok + "` | ` success ` |", "| `" + bad + "` | ` failure ` |", "selector #buy not found"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("summary does not contain %q:\n%s", want, md)
 		}

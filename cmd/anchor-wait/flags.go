@@ -204,9 +204,15 @@ func defaultTargets() flagTargets {
 }
 
 // usageError is bad usage: it is printed as one line and the exit code is 2.
-type usageError struct{ msg string }
+// err is the library's error it stands for, if any (one matching
+// client.ErrInvalidID, say), so that errors.Is sees it.
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}

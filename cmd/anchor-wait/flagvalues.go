@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/anchorwait/anchorwait/client"
 )
 
 // The flag.Value types below check their value when it is set and say what
@@ -145,9 +146,6 @@ func (v outputValue) Set(s string) error {
 	return errors.New("want text, json or jsonl")
 }
 
-// inputName is what the API accepts as an input name.
-var inputName = regexp.MustCompile(`^ANCHOR_[A-Za-z0-9_]*$`)
-
 // inputsValue collects repeated --input ANCHOR_NAME=value flags.
 type inputsValue struct{ m *map[string]string }
 
@@ -155,8 +153,8 @@ func (v inputsValue) String() string { return "" }
 
 func (v inputsValue) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
-	if !ok || !inputName.MatchString(name) {
-		return errors.New("want ANCHOR_NAME=value: the name starts with ANCHOR_ and holds letters, digits and _")
+	if !ok || client.CheckInputName(name) != nil {
+		return errors.New("want ANCHOR_NAME=value: the name starts with ANCHOR_, such as ANCHOR_URL=https://example.com")
 	}
 	if *v.m == nil {
 		*v.m = map[string]string{}
@@ -167,9 +165,6 @@ func (v inputsValue) Set(s string) error {
 	(*v.m)[name] = value
 	return nil
 }
-
-// taskVersion is what the API accepts as a task version.
-var taskVersion = regexp.MustCompile(`^(draft|latest|[0-9]+)$`)
 
 // versionValue is a task version for run: draft, latest or a number.
 type versionValue struct{ p *string }
@@ -182,7 +177,7 @@ func (v versionValue) String() string {
 }
 
 func (v versionValue) Set(s string) error {
-	if !taskVersion.MatchString(s) {
+	if client.CheckVersion(s) != nil {
 		return errors.New("want a task version: draft, latest or a version number such as 3")
 	}
 	*v.p = s

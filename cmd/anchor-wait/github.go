@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/anchorwait/anchorwait/client"
 )
 
 // GitHub Actions environment variables.
@@ -55,62 +57,95 @@ func githubFrom(getenv func(string) string) (*githubEnv, error) {
 	return gh, nil
 }
 
-// escapeData escapes the message of a workflow command.
-func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+// The runner's limits (actions/runner, src/Runner.Worker: IssueCommand
+// and FileCommandManager): at most 10 annotations of each type per step
+// are shown, a message is cut at 4096 characters, and a step summary may
+// hold 1 MiB.
+const (
+	maxAnnotations     = 10
+	maxAnnotationChars = 4000 // below the runner's 4096, with room for the command
+)
+
+// annotate writes a GitHub ::error workflow command to stderr, with the
+// title and message made safe through o's seams, unless the step's
+// annotations are used up; it reports whether it wrote one.
+func (o *output) annotate(title, msg string) bool {
+	o.mu.Lock()
+	if o.annotations >= maxAnnotations {
+		o.mu.Unlock()
+		return false
+	}
+	o.annotations++
+	o.mu.Unlock()
+	fmt.Fprintf(o.stderr, "::error title=%s::%s\n", o.commandProperty(title), o.commandData(msg, maxAnnotationChars))
+	return true
 }
 
-// escapeProperty escapes a property value (such as title) of a workflow
-// command.
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+// annotationsLeft is how many annotations the step may still show.
+func (o *output) annotationsLeft() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return maxAnnotations - o.annotations
 }
 
-// githubAnnotations returns one ::error:: workflow command per execution
-// that did not succeed, each ending in a newline. The API's text goes
-// through o's annotation seam.
-func githubAnnotations(o *output, results []result) string {
-	var b strings.Builder
-	for _, r := range results {
-		if r.succeeded() {
-			continue
+// githubAnnotations writes one ::error workflow command per execution that
+// did not succeed, as many as the step shows; when there are more, the
+// last one it may write says how many are left out.
+func githubAnnotations(o *output, results []result) {
+	var failed []*result
+	for i := range results {
+		if !results[i].succeeded() {
+			failed = append(failed, &results[i])
+		}
+	}
+	room := o.annotationsLeft()
+	for i, r := range failed {
+		if i == room-1 && len(failed) > room {
+			left := len(failed) - i
+			o.annotate("Anchor executions left out",
+				fmt.Sprintf("%s of task %s did not succeed; GitHub shows %d error annotations a step, so theirs are left out: see the step summary, --junit or --output json", executions(left), r.TaskID, maxAnnotations))
+			return
 		}
 		title := "Anchor execution " + r.ExecutionID + " " + r.outcome.String()
 		msg := fmt.Sprintf("Execution %s of task %s ", r.ExecutionID, r.TaskID)
 		switch r.outcome {
 		case outcomeFailure, outcomeTimeout, outcomeCancelled:
-			msg += "ended " + o.annotation(string(r.Status))
+			msg += "ended " + string(r.Status)
 			if r.ErrorMessage != nil && *r.ErrorMessage != "" {
-				msg += ": " + o.annotation(*r.ErrorMessage)
+				msg += ": " + *r.ErrorMessage
 			}
 		default:
-			msg += "did not finish: " + o.annotation(r.detail())
+			msg += "did not finish: " + r.detail()
 		}
-		fmt.Fprintf(&b, "::error title=%s::%s\n", escapeProperty(title), escapeData(msg))
+		if !o.annotate(title, msg) {
+			return
+		}
 	}
-	return b.String()
 }
 
 // Limits of the step summary, which GitHub caps at 1 MiB a step: each
-// output (or error message) shown at most blockBytes, all of them at most
-// blocksBytes.
+// output (or error message) is shown at most blockBytes of it, the table
+// takes at most tableBytes, the whole summary at most summaryBytes (room
+// is left for what other tools of the step write).
 const (
-	blockBytes  = 16 << 10
-	blocksBytes = 512 << 10
+	blockBytes   = 16 << 10
+	tableBytes   = 400 << 10
+	summaryBytes = 900 << 10
 )
 
 // githubSummary returns the Markdown appended to $GITHUB_STEP_SUMMARY: a
 // heading with the outcome, why the task could not be started (sf), a
 // table of the executions, the closing line, and each execution's output
 // and error message in a collapsed <details> block. The API's text goes
-// through o's Markdown seams.
+// through o's Markdown seams. What does not fit GitHub's limit is left
+// out, and the summary says so.
 func githubSummary(o *output, results []result, code int, reason string, elapsed time.Duration, sf *startFailure) string {
 	var b strings.Builder
 	mark := "✅"
 	if code != exitSuccess {
 		mark = "❌"
 	}
-	fmt.Fprintf(&b, "### %s anchor-wait: %s\n\n", mark, o.markdownCell(reason, 200))
+	fmt.Fprintf(&b, "### %s anchor-wait: %s\n\n", mark, markdownText(o.excerpt(reason, 200)))
 	fmt.Fprintf(&b, "Exit code %d after %s.\n\n", code, elapsed.Round(time.Second))
 	if sf != nil {
 		fmt.Fprintf(&b, "Could not start the task: %s\n\n", o.markdownCell(sf.message, 500))
@@ -119,7 +154,8 @@ func githubSummary(o *output, results []result, code int, reason string, elapsed
 		return b.String()
 	}
 	b.WriteString("| Execution | Status | Execution time | Waited | Polls | Detail |\n|---|---|---|---|---|---|\n")
-	for _, r := range results {
+	tableEnd := b.Len() + tableBytes
+	for i, r := range results {
 		status := string(r.Status)
 		if status == "" {
 			status = "-"
@@ -127,31 +163,72 @@ func githubSummary(o *output, results []result, code int, reason string, elapsed
 		if !r.succeeded() && r.outcome != outcomeFailure && r.outcome != outcomeTimeout && r.outcome != outcomeCancelled {
 			status += " (" + r.outcome.String() + ")"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %d | %s |\n", r.ExecutionID, o.markdownCell(status, 120), r.duration(), r.waitedText(), r.Polls, o.markdownCell(r.detail(), 120))
+		row := fmt.Sprintf("| `%s` | %s | %s | %s | %d | %s |\n", r.ExecutionID, o.markdownCell(status, 120), r.duration(), r.waitedText(), r.Polls, o.markdownCell(r.detail(), 120))
+		if b.Len()+len(row) > tableEnd {
+			fmt.Fprintf(&b, "\n%s left out of this table: GitHub takes 1 MiB of step summary a step (see --output json or --junit).\n", leftOut(len(results)-i))
+			break
+		}
+		b.WriteString(row)
 	}
-	b.WriteString("\n" + closingLine(results) + "\n\n")
-	budget, left := blocksBytes, 0
+	b.WriteString("\n" + markdownText(closingLine(results)) + "\n")
+	left := 0
 	for _, r := range results {
-		var blocks []string
-		if r.Output != nil && *r.Output != "" {
-			blocks = append(blocks, "Output:\n\n"+o.markdownBlock(*r.Output, blockBytes))
-		}
-		if r.ErrorMessage != nil && *r.ErrorMessage != "" {
-			blocks = append(blocks, "Error message:\n\n"+o.markdownBlock(*r.ErrorMessage, blockBytes))
-		}
-		if len(blocks) == 0 {
+		blocks := summaryBlock(o, "Output", r.ExecutionID, r.Status, r.Output, r.outputBytes) +
+			summaryBlock(o, "Error message", r.ExecutionID, r.Status, r.ErrorMessage, r.errorBytes)
+		if blocks == "" {
 			continue
 		}
-		text := strings.Join(blocks, "\n")
-		if len(text) > budget {
+		if b.Len()+len(blocks) > summaryBytes {
 			left++
 			continue
 		}
-		budget -= len(text)
-		fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n%s\n</details>\n\n", r.ExecutionID, o.markdownCell(string(r.Status), 40), text)
+		b.WriteString(blocks)
 	}
 	if left > 0 {
-		fmt.Fprintf(&b, "The outputs of %s are left out of this summary (it has a size limit): see `--output json` or `--junit`.\n\n", executions(left))
+		fmt.Fprintf(&b, "\nThe outputs of %s are left out of this summary: GitHub takes 1 MiB of step summary a step (see --output json or --junit).\n\n", executions(left))
+	}
+	return b.String()
+}
+
+// leftOut says "one execution is" or "N executions are".
+func leftOut(n int) string {
+	if n == 1 {
+		return "One execution is"
+	}
+	return fmt.Sprintf("%d executions are", n)
+}
+
+// summaryBlock is the folded block of the step summary that shows text,
+// the output or error message (what) of an execution, "" when there is
+// none. full is the size the API sent when text is only its start (see
+// result.keepExcerpts). A note follows the block when it is cut.
+func summaryBlock(o *output, what, execID string, status client.Status, text *string, full int) string {
+	if text == nil || *text == "" {
+		return ""
+	}
+	shown := string(status)
+	if shown == "" {
+		shown = "no status"
+	}
+	block := o.details(fmt.Sprintf("%s of %s (%s)", what, execID, shown), *text, blockBytes)
+	size := max(full, len(*text))
+	if size > blockBytes {
+		block += fmt.Sprintf("The %s of `%s` is cut here at %d KiB: it has %d KiB, all of it in --output json.\n\n", strings.ToLower(what), execID, blockBytes>>10, (size+1023)>>10)
+	}
+	return block
+}
+
+// markdownText returns s, text of anchor-wait's own on one line, as
+// Markdown text that shows it as it is: neutralized, with each character
+// that could start emphasis, code, a link, an image, HTML, an entity or a
+// cell boundary backslash-escaped, as CommonMark allows.
+func markdownText(s string) string {
+	var b strings.Builder
+	for _, r := range safeLine(s) {
+		if strings.ContainsRune("!#&*<>[\\]_`|~", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

@@ -10,26 +10,20 @@ import (
 	"time"
 )
 
-func TestEscapes(t *testing.T) {
-	if got, want := escapeData("50% done\r\nnext: a, b"), "50%25 done%0D%0Anext: a, b"; got != want {
-		t.Errorf("escapeData = %q, want %q", got, want)
-	}
-	if got, want := escapeProperty("50% done\r\nnext: a, b"), "50%25 done%0D%0Anext%3A a%2C b"; got != want {
-		t.Errorf("escapeProperty = %q, want %q", got, want)
-	}
-}
-
 func TestGitHubAnnotations(t *testing.T) {
-	o := newOutput(io.Discard, io.Discard)
-	got := githubAnnotations(o, sampleResults())
+	var stderr bytes.Buffer
+	o := newOutput(io.Discard, &stderr)
+	githubAnnotations(o, sampleResults())
+	got := stderr.String()
 	want := "::error title=Anchor execution " + idB + " failure::Execution " + idB + " of task " + testTask + " ended failure: selector #pay%0Anot found\n" +
 		"::error title=Anchor execution " + idC + " wait-timeout::Execution " + idC + " of task " + testTask + " did not finish: --timeout 1m0s ran out before the execution finished (last status running)\n" +
 		"::error title=Anchor execution " + exampleID + " api-error::Execution " + exampleID + " of task " + testTask + " did not finish: wait for execution: API answered 401 Unauthorized: bad key\n"
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
-	if a := githubAnnotations(o, sampleResults()[:1]); a != "" {
-		t.Errorf("a success got annotations %q, want none", a)
+	stderr.Reset()
+	if githubAnnotations(o, sampleResults()[:1]); stderr.Len() != 0 {
+		t.Errorf("a success got annotations %q, want none", stderr.String())
 	}
 }
 
@@ -69,13 +63,13 @@ func TestWriteGitHubFiles(t *testing.T) {
 		"### ❌ anchor-wait: the API could not answer for one execution\n",
 		"Exit code 4 after 1m15s.",
 		"| Execution | Status | Execution time | Waited | Polls | Detail |\n|---|---|---|---|---|---|\n",
-		"| `" + idA + "` | success | 1.2s | 3s | 4 | a \\| b |\n",
-		"| `" + idB + "` | failure | 4s | 5s | 6 | selector #pay not found |\n",
-		"| `" + idC + "` | running (wait-timeout) | - | 1m0s | 9 |",
-		"| `" + exampleID + "` | - (api-error) | - | 200ms | 1 |",
+		"| `" + idA + "` | ` success ` | 1.2s | 3s | 4 | ` a \\| b ` |\n",
+		"| `" + idB + "` | ` failure ` | 4s | 5s | 6 | ` selector #pay not found ` |\n",
+		"| `" + idC + "` | ` running (wait-timeout) ` | - | 1m0s | 9 |",
+		"| `" + exampleID + "` | ` - (api-error) ` | - | 200ms | 1 |",
 		"\n4 executions: 1 success, 1 failure, 1 api-error, 1 wait-timeout; exec time of 2 min 1.2s, median 2.6s, max 4s\n",
-		"<details><summary><code>" + idA + "</code> success</summary>\n\nOutput:\n\n```\na | b\n```\n\n</details>\n",
-		"<details><summary><code>" + idB + "</code> failure</summary>\n\nError message:\n\n```\nselector #pay\nnot found\n```\n\n</details>\n",
+		"\n<details><summary>Output of " + idA + " (success)</summary>\n\n<pre>\na | b\n</pre>\n\n</details>\n\n",
+		"\n<details><summary>Error message of " + idB + " (failure)</summary>\n\n<pre>\nselector #pay\nnot found\n</pre>\n\n</details>\n\n",
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("summary does not contain %q:\n%s", want, md)

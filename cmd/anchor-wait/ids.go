@@ -4,20 +4,27 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
-	"github.com/google/uuid"
+	"github.com/anchorwait/anchorwait/client"
 )
 
 // maxStdinIDs bounds how many IDs are read from stdin, so a wrong pipe
 // cannot exhaust memory.
 const maxStdinIDs = 100_000
 
-// isUUID reports whether id is a UUID in its canonical 36-character form.
-func isUUID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
+// parseID returns id checked and in lower case, as client.ParseID says
+// (kind is "task" or "execution"); what names the argument in the error,
+// which quotes id as quoteValue does (never cut) and matches
+// client.ErrInvalidID.
+func parseID(what, kind, id string) (string, error) {
+	canon, err := client.ParseID(kind, id)
+	if err != nil {
+		return "", &usageError{msg: fmt.Sprintf("%s %s is not a UUID: want 36 characters such as %s", what, quoteValue(id), exampleID), err: err}
+	}
+	return canon, nil
 }
 
 // stdinMarker, in place of the execution IDs, reads them from stdin.
@@ -47,10 +54,10 @@ func parseIDs(r io.Reader) ([]string, error) {
 			text = strings.TrimPrefix(text, byteOrderMark)
 		}
 		for _, word := range strings.Fields(text) {
-			if !isUUID(word) {
-				return nil, usagef("stdin line %d: %s is not an execution ID: want UUIDs such as %s separated by white space", line, quoteValue(word), exampleID)
+			id, err := client.ParseID("execution", word)
+			if err != nil {
+				return nil, &usageError{msg: fmt.Sprintf("stdin line %d: %s is not an execution ID: want UUIDs such as %s separated by white space", line, quoteValue(word), exampleID), err: err}
 			}
-			id := strings.ToLower(word)
 			if seen[id] {
 				continue
 			}
@@ -105,7 +112,6 @@ func executionIDs(ctx context.Context, args []string, stdin io.Reader, stderr io
 	var ids []string
 	seen := map[string]bool{}
 	add := func(id string) {
-		id = strings.ToLower(id)
 		if !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
@@ -120,10 +126,11 @@ func executionIDs(ctx context.Context, args []string, stdin io.Reader, stderr io
 			fromStdin = true
 			continue
 		}
-		if err := checkUUID("execution ID", a); err != nil {
+		id, err := parseID("execution ID", "execution", a)
+		if err != nil {
 			return nil, err
 		}
-		add(a)
+		add(id)
 	}
 	if fromStdin {
 		if isTerminal(stdin) {

@@ -55,9 +55,9 @@ type junitProblem struct {
 
 // junitReport builds the report of a run that started at start and lasted
 // elapsed. A task that could not be started (sf not nil) is an errored
-// test case of its own. The API's text is as the API sent it (XML-escaped
-// by the encoder), but for the one-line messages, which go through o's
-// seams.
+// test case of its own. The API's text goes through o's seams: messages on
+// one line, the output and error texts line by line; a text that the
+// result keeps only the start of says where it is cut.
 func junitReport(o *output, results []result, start time.Time, elapsed time.Duration, sf *startFailure) junitSuites {
 	suite := junitSuite{Name: "anchor-wait", Time: seconds(elapsed)}
 	if !start.IsZero() {
@@ -69,15 +69,15 @@ func junitReport(o *output, results []result, start time.Time, elapsed time.Dura
 			c.Time = millisToSeconds(*r.ExecutionTime)
 		}
 		if r.Output != nil {
-			c.SystemOut = *r.Output
+			c.SystemOut = junitText(o, *r.Output, r.outputBytes)
 		}
 		switch r.outcome {
 		case outcomeFailure, outcomeTimeout, outcomeCancelled:
 			msg := "execution ended " + o.line(string(r.Status))
 			text := ""
 			if r.ErrorMessage != nil {
-				text = *r.ErrorMessage
-				msg += ": " + o.excerpt(text, 200)
+				text = junitText(o, *r.ErrorMessage, r.errorBytes)
+				msg += ": " + o.excerpt(*r.ErrorMessage, 200)
 			}
 			c.Failure = &junitProblem{Message: msg, Type: o.line(string(r.Status)), Text: text}
 			suite.Failures++
@@ -86,7 +86,7 @@ func junitReport(o *output, results []result, start time.Time, elapsed time.Dura
 			suite.Skipped++
 		case outcomeSuccess:
 		default:
-			c.Error = &junitProblem{Message: o.excerpt(r.detail(), 200), Type: r.outcome.String(), Text: r.detail()}
+			c.Error = &junitProblem{Message: o.excerpt(r.detail(), 200), Type: r.outcome.String(), Text: o.lines(r.detail())}
 			suite.Errors++
 		}
 		suite.Cases = append(suite.Cases, c)
@@ -94,7 +94,7 @@ func junitReport(o *output, results []result, start time.Time, elapsed time.Dura
 	if sf != nil {
 		suite.Cases = append(suite.Cases, junitCase{
 			Name: sf.caseName(), Classname: "anchor-wait.task." + sf.taskID, Time: "0",
-			Error: &junitProblem{Message: o.excerpt(sf.message, 200), Type: "start-" + statusWord(sf.code), Text: sf.message},
+			Error: &junitProblem{Message: o.excerpt(sf.message, 200), Type: "start-" + statusWord(sf.code), Text: o.lines(sf.message)},
 		})
 		suite.Errors++
 	}
@@ -103,6 +103,17 @@ func junitReport(o *output, results []result, start time.Time, elapsed time.Dura
 		Name: "anchor-wait", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
 		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite},
 	}
+}
+
+// junitText is an output or error message for the report, through o's
+// lines seam; full is the size the API sent when text is only its start
+// (see result.keepExcerpts), and a line then says so.
+func junitText(o *output, text string, full int) string {
+	s := o.lines(text)
+	if full > 0 {
+		s += fmt.Sprintf("\n[cut at %d KiB of %d KiB: --output json holds all of it]", keptBytes>>10, (full+1023)>>10)
+	}
+	return s
 }
 
 // junitXML is the JUnit report as an XML document.

@@ -57,8 +57,8 @@ func TestJUnitRoundTrip(t *testing.T) {
 			t.Errorf("case %d: error %+v, want type %q", i, c[i].Error, tt.errType)
 		}
 	}
-	if c[0].SystemOut != "<b>ok</b> & \uFFFD done" {
-		t.Errorf("system-out %q, want the output with the control character replaced", c[0].SystemOut)
+	if c[0].SystemOut != `<b>ok</b> & \x01 done` {
+		t.Errorf("system-out %q, want the output with the control character escaped", c[0].SystemOut)
 	}
 	if c[1].Failure.Text != "selector #pay\nnot found" || c[1].Failure.Message != "execution ended failure: selector #pay not found" {
 		t.Errorf("failure %+v, want the error message", c[1].Failure)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,6 +18,13 @@ func main() {
 	// After the first signal, restore the default behaviour so a second
 	// one ends the process at once.
 	go func() { <-ctx.Done(); stop() }()
+	// net/http logs through the log package what it cannot return as an
+	// error, quoting a server's bytes: it goes through the output layer.
+	setStdLog = func(w io.Writer) {
+		log.SetFlags(0)
+		log.SetPrefix("")
+		log.SetOutput(w)
+	}
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)

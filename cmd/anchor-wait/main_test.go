@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 }
 
 // binary returns the path of the built anchor-wait, or stops the test.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	if buildErr != nil {
 		t.Fatal(buildErr)

@@ -8,15 +8,16 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // output is the one layer through which anchor-wait writes anything:
 // stdout, stderr, the live progress line and the report files (--junit,
 // $GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY). It redacts secrets, here and
-// nowhere else: in every write, and in the seams (line, excerpt,
-// annotation, markdownCell, markdownBlock) that make text from the server
-// or from errors safe for where it goes, before any of it is cut.
+// nowhere else: in every write, and in the seams (line, lines, excerpt,
+// commandData, commandProperty, markdownCell, details, json) that make
+// text from the server or from errors safe for where it goes, before any
+// of it is cut. The standard log package's output comes through it too
+// (stdLog).
 //
 // A failed write to stdout or to a report file is recorded, and fails the
 // run (exit 8, see finalCode); stdout is then left alone, and the reports
@@ -32,9 +33,10 @@ type output struct {
 	stdout *stream
 	stderr *stream
 
-	mu       sync.Mutex
-	failures []string // what could not be written: "the results to stdout (broken pipe)"
-	cutShort bool     // an interrupt cut a write short
+	mu          sync.Mutex
+	failures    []string // what could not be written: "the results to stdout (broken pipe)"
+	cutShort    bool     // an interrupt cut a write short
+	annotations int      // GitHub workflow annotations written
 }
 
 // newOutput returns the output layer over stdout and stderr.
@@ -80,6 +82,27 @@ func (o *output) errorf(format string, args ...any) {
 	fmt.Fprintf(o.stderr, "anchor-wait: "+format+"\n", args...)
 }
 
+// stdLog returns the writer for the standard log package, through which
+// net/http logs what it cannot return as an error (bytes a server sent
+// unasked on an idle connection, quoted). Each line of each message goes to
+// stderr as "anchor-wait: " and the line, redacted and neutralized.
+func (o *output) stdLog() io.Writer { return stdLogWriter{o} }
+
+// stdLogWriter is the writer of output.stdLog.
+type stdLogWriter struct{ o *output }
+
+func (w stdLogWriter) Write(p []byte) (int, error) {
+	text := strings.TrimSuffix(w.o.redact(string(p)), "\n")
+	var b strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		b.WriteString("anchor-wait: " + safeLine(line) + "\n")
+	}
+	if _, err := io.WriteString(w.o.stderr, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // fail records that what (the results, a report) could not be written
 // to where (stdout, a path), and says so on stderr.
 func (o *output) fail(what, where string, err error) {
@@ -118,54 +141,41 @@ func (o *output) finalCode(code int) int {
 // The seams. Text from the server, or from an error (which may quote the
 // server), goes through one of these for the context it is written in;
 // each redacts it whole first, so a secret is never cut and left
-// unrecognized.
+// unrecognized, then neutralizes it (see safe.go).
 
 // line returns s safe inside a line on a terminal or in a log.
 func (o *output) line(s string) string { return safeLine(o.redact(s)) }
 
-// excerpt returns s as line does, with runs of white space made one space,
-// cut to n characters with "..." when longer.
-func (o *output) excerpt(s string, n int) string {
-	return cut(strings.Join(strings.Fields(o.line(s)), " "), n)
-}
+// lines returns s, which may span lines, safe for a file people read (the
+// JUnit report): each line as line makes it.
+func (o *output) lines(s string) string { return safeLines(o.redact(s)) }
 
-// annotation returns s safe inside the message of a GitHub workflow
-// command (the command's own escaping, escapeData, follows).
-func (o *output) annotation(s string) string { return safeAnnotation(o.redact(s)) }
+// excerpt returns s as line does, with runs of white space made one space,
+// cut to n characters with "…" when longer.
+func (o *output) excerpt(s string, n int) string { return safeExcerpt(o.redact(s), n) }
+
+// commandData returns s as the message of a GitHub workflow command, such
+// as ::error::MESSAGE: on one line, cut to n characters (saying so), and
+// escaped as the runner unescapes it.
+func (o *output) commandData(s string, n int) string { return safeCommandData(o.redact(s), n) }
+
+// commandProperty returns s as the value of a property of a GitHub
+// workflow command, such as its title.
+func (o *output) commandProperty(s string) string { return safeCommandProperty(o.redact(s)) }
 
 // markdownCell returns s safe inside a cell of a Markdown table, cut to n
 // characters.
-func (o *output) markdownCell(s string, n int) string {
-	return safeMarkdownCell(cut(strings.Join(strings.Fields(oneLine(o.redact(s))), " "), n))
+func (o *output) markdownCell(s string, n int) string { return safeMarkdownCell(o.redact(s), n) }
+
+// details returns body as a folded block of Markdown under summary, the
+// escaped body cut to maxBytes bytes.
+func (o *output) details(summary, body string, maxBytes int) string {
+	return safeDetails(o.redact(summary), o.redact(body), maxBytes)
 }
 
-// markdownBlock returns s as a block of Markdown that shows it as it is,
-// cut to maxBytes bytes.
-func (o *output) markdownBlock(s string, maxBytes int) string {
-	return safeMarkdownBlock(cutBytes(o.redact(s), maxBytes))
-}
-
-// cut returns s cut to n characters with "..." when longer.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:n-3]) + "..."
-}
-
-// cutBytes returns s cut to at most n bytes, on a character boundary, with
-// a note saying so when it was cut.
-func cutBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + fmt.Sprintf("\n[cut at %d KiB of %d: the whole of it is in --output json and --junit]", n/1024, len(s)/1024)
-}
+// json returns b, JSON that json.Marshal wrote, redacted and with every
+// string in it safe to print, decoding to the same values.
+func (o *output) json(b []byte) []byte { return safeJSON([]byte(o.redact(string(b)))) }
 
 // stream is stdout or stderr behind the layer. Once a write has failed,
 // later writes are dropped.

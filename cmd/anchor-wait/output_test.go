@@ -26,7 +26,7 @@ func sampleResults() []result {
 		return &client.Execution{ID: id, TaskVersionID: "tv-1", Version: "3", Status: s, Output: out, ErrorMessage: msg, StartTime: start, ExecutionTime: ms}
 	}
 	res := func(id string, e *client.Execution, polls int, waited time.Duration, err error) result {
-		return resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Execution: e, Requests: polls, Waited: waited, Err: err}, nil, time.Minute)
+		return resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: id}, Execution: e, Requests: polls, Waited: waited, Err: err}, 0, time.Minute)
 	}
 	failed := exec(idB, client.StatusFailure, nil, ptr("selector #pay\nnot found"), ptr(4000.0))
 	return []result{
@@ -66,8 +66,21 @@ var resultKeys = []string{"taskId", "executionId", "status", "output", "errorMes
 
 func TestWriteJSON(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, sampleResults(), exitAPIError, nil); err != nil {
+	if err := writeJSON(newOutput(io.Discard, io.Discard), &buf, sampleResults(), exitAPIError, nil); err != nil {
 		t.Fatal(err)
+	}
+	// Written a result at a time, it is the document json.MarshalIndent
+	// writes.
+	whole, err := json.MarshalIndent(struct {
+		Results  []result `json:"results"`
+		ExitCode int      `json:"exitCode"`
+		Error    string   `json:"error,omitempty"`
+	}{sampleResults(), exitAPIError, ""}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), string(whole)+"\n"; got != want {
+		t.Errorf("document:\n%s\nwant, as json.MarshalIndent writes it:\n%s", got, want)
 	}
 	var doc struct {
 		Results  []map[string]any `json:"results"`
@@ -116,7 +129,7 @@ func TestWriteJSON(t *testing.T) {
 
 func TestWriteJSONEmpty(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, nil, exitAPIError, nil); err != nil {
+	if err := writeJSON(newOutput(io.Discard, io.Discard), &buf, nil, exitAPIError, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := buf.String(), "{\n  \"results\": [],\n  \"exitCode\": 4\n}\n"; got != want {
@@ -126,7 +139,7 @@ func TestWriteJSONEmpty(t *testing.T) {
 
 func TestJSONLStream(t *testing.T) {
 	var buf bytes.Buffer
-	s := newJSONLStream(&buf)
+	s := newJSONLStream(newOutput(io.Discard, io.Discard), &buf)
 	rs := sampleResults()
 	s.emit(rs[2])
 	s.emit(rs[2]) // written once
@@ -157,9 +170,11 @@ func TestExcerpt(t *testing.T) {
 	}{
 		{"short", 10, "short"},
 		{"a\nb\r\nc\td", 20, "a b c d"},
-		{"0123456789abc", 10, "0123456..."},
-		{"ééééééééééé", 6, "ééé..."},
-		{"\x1b[31mred\x1b[0m", 20, "[31mred [0m"},
+		{"0123456789abc", 10, "012345678…"},
+		{"ééééééééééé", 6, "ééééé…"},
+		{"\x1b[31mred\x1b[0m", 20, `\x1b[31mred\x1b[0m`},
+		{"\x1b[31mred\x1b[0m", 12, `\x1b[31mred…`}, // never cut inside an escape
+		{"ok ##[add-mask]success ::error::x \u202eDESSAP", 60, `ok ##\[add-mask]success :\:error:\:x \u202eDESSAP`},
 	}
 	o := newOutput(io.Discard, io.Discard)
 	for _, tt := range tests {
@@ -190,8 +205,8 @@ func TestResultsRedactedOnOutput(t *testing.T) {
 	o := newOutput(&buf, io.Discard)
 	o.addSecret(testKey)
 	exec := &client.Execution{ID: idA, Status: client.StatusFailure, Output: ptr("out " + testKey), ErrorMessage: ptr("msg " + testKey)}
-	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Execution: exec, Requests: 1, Err: errors.New("boom " + testKey)}, nil, time.Minute)
-	if err := writeJSON(o.Stdout(), []result{r}, exitFailure, nil); err != nil {
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: idA}, Execution: exec, Requests: 1, Err: errors.New("boom " + testKey)}, 0, time.Minute)
+	if err := writeJSON(o, o.Stdout(), []result{r}, exitFailure, nil); err != nil {
 		t.Fatal(err)
 	}
 	assertNoSecrets(t, "result JSON", buf.String())

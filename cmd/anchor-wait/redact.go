@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"encoding/json"
 	"encoding/xml"
+	"html"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/anchorwait/anchorwait/internal/safetext"
 )
 
 // redacted replaces a secret in anything anchor-wait writes.
@@ -17,7 +20,8 @@ const redacted = "[REDACTED]"
 // a last line of defence, since nothing is meant to print the key in the
 // first place. It knows each secret as given and in the escaped forms
 // anchor-wait may print it in (quoted, JSON-encoded, with control
-// characters blanked, as XML and a GitHub workflow command escape it). Text
+// characters blanked or escaped, as XML, HTML, a Markdown table and a
+// GitHub workflow command escape it). Text
 // must go through it whole, before any cut: a cut secret is no longer
 // recognized. The output layer is its only user. It is safe for concurrent
 // use.
@@ -55,9 +59,11 @@ func (r *redactor) add(s string) {
 // escaped it for printing, each once, none empty.
 func secretForms(s string) []string {
 	var forms []string
-	for _, base := range []string{s, oneLine(s)} {
+	for _, base := range []string{s, oneLine(s), safetext.Line(s)} {
 		quoted := strconv.Quote(base)
-		forms = append(forms, base, quoted[1:len(quoted)-1], jsonInner(base, true), jsonInner(base, false), xmlText(base), escapeData(base), escapeProperty(base))
+		forms = append(forms, base, quoted[1:len(quoted)-1], jsonInner(base, true), jsonInner(base, false),
+			safeJSONInner(base), xmlText(base), html.EscapeString(base),
+			safetext.CommandData(base), safetext.CommandProperty(base), strings.ReplaceAll(base, "|", `\|`))
 	}
 	out := make([]string, 0, len(forms))
 	for _, f := range forms {
@@ -79,6 +85,13 @@ func jsonInner(s string, escapeHTML bool) string {
 	}
 	out := strings.TrimSuffix(b.String(), "\n")
 	return out[1 : len(out)-1]
+}
+
+// safeJSONInner is s as a JSON string that the output layer's JSON seam
+// has made safe, without the quotes.
+func safeJSONInner(s string) string {
+	b := safetext.JSON([]byte(`"` + jsonInner(s, true) + `"`))
+	return string(b[1 : len(b)-1])
 }
 
 // xmlText is s as encoding/xml writes it in text and attributes.

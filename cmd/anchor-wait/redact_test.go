@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/anchorwait/anchorwait/internal/safetext"
 )
 
 func TestRedactor(t *testing.T) {
@@ -59,7 +62,7 @@ func TestRedactorKeysOfAnyLength(t *testing.T) {
 // TestRedactorEscapedForms: a key is blanked out in the escaped forms
 // anchor-wait prints values in, not only as given.
 func TestRedactorEscapedForms(t *testing.T) {
-	key := `sk-"odd\key<&>` + "\x01%:,"
+	key := `sk-"odd\key<&>|::##[` + "\x01%:,\u202e"
 	r := &redactor{}
 	r.add(key)
 	jsonOf := func(s string) string {
@@ -75,8 +78,12 @@ func TestRedactorEscapedForms(t *testing.T) {
 		jsonOf(key),
 		oneLine(key),
 		strconv.Quote(oneLine(key)),
-		escapeData(key),
-		escapeProperty(key),
+		safetext.CommandData(key),
+		safetext.CommandProperty(key),
+		safetext.Line(key),
+		safetext.TableCell(key),
+		string(safetext.JSON([]byte(jsonOf(key)))),
+		html.EscapeString(safetext.Line(key)),
 		xmlOf(t, key),
 	} {
 		if got := r.redact("x " + form + " y"); strings.Contains(got, "odd") {

@@ -6,15 +6,18 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/internal/words"
 	"github.com/anchorwait/anchorwait/poller"
 )
 
 // result is what anchor-wait reports for one execution, in every output
 // format. Its JSON shape is part of the contract: unknown values are null,
 // status is "" when no status was seen. It holds the API's text as the API
-// sent it: the output layer redacts and neutralizes whatever it writes.
+// sent it (or, once keepExcerpts has run, a start of it): the output layer
+// redacts and neutralizes whatever it writes.
 type result struct {
 	TaskID        string        `json:"taskId"`
 	ExecutionID   string        `json:"executionId"`
@@ -25,7 +28,9 @@ type result struct {
 	ExecutionTime *float64      `json:"executionTime"`
 	Version       *string       `json:"version"`
 	TaskVersionID *string       `json:"taskVersionId"`
-	Polls         int           `json:"polls"`
+	// Polls is the number of HTTP requests made for the execution:
+	// those of its wait, retries included, and those that started it.
+	Polls int `json:"polls"`
 	// Error says why waiting itself failed (the API could not answer,
 	// --timeout ran out, an interrupt); null when the wait saw the
 	// execution to its end.
@@ -36,14 +41,49 @@ type result struct {
 	// cause is Error for people: the innermost cause first, durations
 	// rounded, without the execution ID that the row shows already.
 	cause string
+	// outputBytes and errorBytes are the sizes of the output and error
+	// message the API sent, when Output and ErrorMessage hold only their
+	// start (see keepExcerpts); 0 when they hold all of it.
+	outputBytes, errorBytes int
+}
+
+// keptBytes is how much of an execution's output, and of its error
+// message, a result keeps once its wait has ended, unless --output json
+// needs all of it: enough for the table, the step summary (blockBytes) and
+// a JUnit report that is read by people.
+const keptBytes = 64 << 10
+
+// keepExcerpts makes r keep only the start of its output and error
+// message, keptBytes of each at most, redacted by o first (a key cut in
+// two would no longer be recognized), and in memory of their own, so the
+// whole texts can be freed.
+func (r *result) keepExcerpts(o *output) {
+	r.Output, r.outputBytes = keepStart(o, r.Output)
+	r.ErrorMessage, r.errorBytes = keepStart(o, r.ErrorMessage)
+}
+
+// keepStart returns the start of *s that a result keeps, and the size of
+// *s when that is not all of it (else 0).
+func keepStart(o *output, s *string) (*string, int) {
+	if s == nil || len(*s) <= keptBytes {
+		return s, 0
+	}
+	t := o.redact(*s)
+	i := keptBytes
+	for i > 0 && !utf8.RuneStart(t[i]) {
+		i--
+	}
+	kept := strings.Clone(t[:i])
+	return &kept, len(*s)
 }
 
 // resultOf turns the poller's result of one wait into anchor-wait's. It
 // is the only place that does: jsonl lines, tables and reports all come
-// from it. lastPollErr is the error of the last poll that came back, nil
-// when it brought a status (or none came back); timeout is --timeout.
-func resultOf(pr poller.Result, lastPollErr error, timeout time.Duration) result {
-	r := result{TaskID: pr.TaskID, ExecutionID: pr.ExecutionID, Polls: pr.Requests, waited: pr.Waited}
+// from it. started is the number of requests that started the execution
+// (run; 0 otherwise), which its polls count with those of the wait;
+// timeout is --timeout.
+func resultOf(pr poller.Result, started int, timeout time.Duration) result {
+	r := result{TaskID: pr.TaskID, ExecutionID: pr.ExecutionID, Polls: started + pr.Requests, waited: pr.Waited}
 	var status client.Status
 	if e := pr.Execution; e != nil {
 		status = e.Status
@@ -57,9 +97,19 @@ func resultOf(pr poller.Result, lastPollErr error, timeout time.Duration) result
 		r.ExecutionTime = e.ExecutionTime
 		r.Version = ptrTo(e.Version)
 		r.TaskVersionID = ptrTo(e.TaskVersionID)
+		// A field the API sent in a form it does not document is null,
+		// not its zero value (see noteUnreadable).
+		for _, name := range e.Unreadable {
+			switch name {
+			case "version":
+				r.Version = nil
+			case "taskVersionId":
+				r.TaskVersionID = nil
+			}
+		}
 	}
 	r.outcome = classify(status, pr.Requests, pr.Err)
-	end := waitEnd{status: status, polls: pr.Requests, err: pr.Err, lastPollErr: lastPollErr, timeout: timeout}
+	end := waitEnd{status: status, seen: pr.Execution != nil, polls: pr.Requests, err: pr.Err, lastErr: pr.LastErr, timeout: timeout}
 	if msg := end.message(r.outcome, func(err error) string { return oneLine(err.Error()) }); msg != "" {
 		r.Error = &msg
 		r.cause = end.message(r.outcome, func(err error) string { return causeFirst(err, pr.TaskID, pr.ExecutionID) })
@@ -72,22 +122,26 @@ func ptrTo(s string) *string { return &s }
 
 // waitEnd is what is known about the end of one wait.
 type waitEnd struct {
-	status      client.Status // last status seen, "" for none
-	polls       int           // polls sent
-	err         error         // the wait's error, nil for success
-	lastPollErr error         // the last poll's error, nil when it brought a status
-	timeout     time.Duration // --timeout
+	status  client.Status // last status seen, "" for none
+	seen    bool          // a poll brought the execution (its status may be "")
+	polls   int           // HTTP requests sent
+	err     error         // the wait's error, nil for success
+	lastErr error         // the last request's error, nil when it brought a status
+	timeout time.Duration // --timeout
 }
 
 // message is the "error" of a result: why waiting failed, or "" when the
 // wait saw the execution end. errText renders the errors it quotes.
 func (end waitEnd) message(o outcome, errText func(error) string) string {
 	last := "no status seen yet"
-	if end.status != "" {
+	switch {
+	case end.status != "":
 		last = "last status " + string(end.status)
+	case end.seen:
+		last = `the API answered with an empty status ("")`
 	}
-	if end.lastPollErr != nil {
-		last += "; last poll error: " + errText(end.lastPollErr)
+	if end.lastErr != nil {
+		last += "; last poll error: " + errText(end.lastErr)
 	}
 	switch o {
 	case outcomeSuccess, outcomeFailure, outcomeTimeout, outcomeCancelled:
@@ -100,25 +154,24 @@ func (end waitEnd) message(o outcome, errText func(error) string) string {
 		return fmt.Sprintf("stopped by --fail-fast after another execution did not succeed (%s)", last)
 	}
 	if errors.Is(end.err, errWaitTimeout) { // the API never answered with a status
-		if end.lastPollErr != nil {
+		polls := words.Plural(end.polls, "poll")
+		switch {
+		case end.seen:
+			// It answered, but with no status in it.
+			return fmt.Sprintf("--timeout %v ran out before the API gave any status (%s; %s)", end.timeout, polls, last)
+		case end.lastErr != nil:
 			return fmt.Sprintf("--timeout %v ran out before the API gave any status (%s; last poll error: %s)",
-				end.timeout, plural(end.polls, "poll"), errText(end.lastPollErr))
+				end.timeout, polls, errText(end.lastErr))
+		case end.polls <= 1:
+			// No poll came back at all: the first was still out.
+			return fmt.Sprintf("--timeout %v ran out before the API gave any status (the first poll had not come back)", end.timeout)
 		}
-		// No poll came back at all: the first was still out.
-		return fmt.Sprintf("--timeout %v ran out before the API gave any status (the first poll had not come back)", end.timeout)
+		return fmt.Sprintf("--timeout %v ran out before the API gave any status (%s, the last still out)", end.timeout, polls)
 	}
 	if end.err == nil {
 		return "the API could not answer"
 	}
 	return errText(end.err)
-}
-
-// plural says "1 poll" or "3 polls".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // interruptedResult is the result of an execution that was started but not

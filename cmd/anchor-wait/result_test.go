@@ -50,7 +50,7 @@ func TestCauseFirst(t *testing.T) {
 // the whole text.
 func TestResultCause(t *testing.T) {
 	err := fmt.Errorf("wait for execution %s: %w", testExec, fmt.Errorf("get execution %s: %w", testExec, &client.APIError{StatusCode: 401, Message: "Invalid API key"}))
-	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: testExec}, Requests: 1, Err: err}, nil, time.Minute)
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: testTask, ExecutionID: testExec}, Requests: 1, Err: err}, 0, time.Minute)
 	if r.Error == nil || *r.Error != err.Error() {
 		t.Errorf("JSON error %v, want %q", r.Error, err.Error())
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -70,10 +69,11 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	if err := checkUUID("task ID", o.taskID); err != nil {
+	taskID, err := parseID("task ID", "task", o.taskID)
+	if err != nil {
 		return e.fail(err)
 	}
-	w, c, err := e.newWaiter(key, o.taskID, &o.poll, &o.report, start)
+	w, err := e.newWaiter(key, taskID, &o.poll, &o.report, start)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -81,16 +81,18 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	if err := w.openReports(); err != nil {
 		return e.fail(err)
 	}
-	return runTask(ctx, w, c, &o.start)
+	return runTask(ctx, w, &o.start)
 }
 
 // runTask starts the task as o says, then waits for what started, all
-// within ctx (which carries --timeout). A start that fails after others
+// within ctx (which carries --timeout) and through w's poller, so starts
+// and polls share one budget of requests. A start that fails after others
 // succeeded still waits for those, and the exit code is then 4 (3 when
 // --timeout ran out while starting). On an interrupt it reports what was
 // started, unwaited for, and exits 130.
-func runTask(ctx context.Context, w *waiter, s starter, o *startFlags) int {
-	st := startRuns(ctx, s, o, w.poll.concurrency, w.taskID, w.out.Stderr())
+func runTask(ctx context.Context, w *waiter, o *startFlags) int {
+	st := startRuns(ctx, w.poller, o, w.poll.concurrency, w.taskID, w.out.Stderr())
+	w.startRequests = st.requests
 	if st.err == nil {
 		_, code := w.waitFor(ctx, st.ids)
 		return code
@@ -99,7 +101,7 @@ func runTask(ctx context.Context, w *waiter, s starter, o *startFlags) int {
 	w.startFailure = sf
 	w.out.errorf("%s", w.out.line(sf.message))
 	if w.github != nil {
-		fmt.Fprintf(w.out.Stderr(), "::error title=%s::%s\n", escapeProperty("anchor-wait could not start the task"), escapeData(w.out.annotation(sf.message)))
+		w.out.annotate("anchor-wait could not start the task", sf.message)
 	}
 	switch {
 	case sf.code == exitInterrupted:

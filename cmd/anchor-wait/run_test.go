@@ -156,7 +156,7 @@ func TestRunStartFailsFirst(t *testing.T) {
 		t.Errorf("test case %+v: want the failed start, with why", c)
 	}
 	md := readFile(t, env[envStepSummary])
-	for _, want := range []string{"### ❌ anchor-wait: the task could not be started\n", "Could not start the task: cannot start task " + testTask, "403 Forbidden"} {
+	for _, want := range []string{"### ❌ anchor-wait: the task could not be started\n", "Could not start the task: ` cannot start task " + testTask, "403 Forbidden"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("step summary does not contain %q:\n%s", want, md)
 		}

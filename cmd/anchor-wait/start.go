@@ -5,89 +5,99 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/poller"
 )
 
-// starter starts one run of a task. *client.Client is one.
+// starter starts one run of a task within the budget of the requests of
+// the wait that follows. *poller.Poller is one.
 type starter interface {
-	RunTask(ctx context.Context, req client.RunTaskRequest, opts ...client.CallOption) (*client.RunTaskResult, error)
+	Start(ctx context.Context, req client.RunTaskRequest) (poller.Started, error)
 }
 
 // starts is what startRuns did.
 type starts struct {
 	ids []string // the IDs started, in the order of the starts
+	// requests counts, by ID, the HTTP requests that started each (the
+	// start, its repeats, any list pages).
+	requests map[string]int
 	// err is the error of the first start that failed, or ctx's if starts
 	// were left undone; nil when all started.
 	err error
-	// inFlight counts the starts whose request was out when ctx ended:
-	// each may have started an execution that is not in ids.
-	inFlight int
+	// maybe counts the failed starts whose request may have started an
+	// execution anyway (poller.ErrMaybeStarted: cut in flight by ctx, a
+	// 5xx, a broken connection): each may have started one that is not
+	// in ids.
+	maybe int
 }
 
-// startRuns starts the task o.count times, async, with up to concurrency
-// starts in flight at once, and writes "started execution ID" to stderr as
-// soon as each has started, so the IDs are in the log even if the job is
-// killed. After a start fails, no further start begins (those in flight
-// finish: an execution they start is not lost); when ctx ends, none does.
+// startRuns starts the task o.count times through s, up to concurrency
+// starts at once, and writes "started execution ID" to stderr as soon as
+// each has started, so the IDs are in the log even if the job is killed.
+// After a start fails, no further start begins (those in flight finish: an
+// execution they start is not lost); when ctx ends, none does. When the
+// API's answer named no execution and s found it in the task's list, the
+// line says so.
 func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, taskID string, stderr io.Writer) starts {
 	n := o.count
 	ids := make([]string, n)
 	errs := make([]error, n)
-	cut := make([]bool, n) // the start's request was out when ctx ended
-	slots := make(chan struct{}, max(concurrency, 1))
-	failed := make(chan struct{}) // closed at the first failed start
-	var once sync.Once
+	reqs := make([]int, n)
+	var failed atomic.Bool // a start failed: begin no other
 	var printMu sync.Mutex // one line at a time on stderr
-	var wg sync.WaitGroup
-	begun := 0
+	var g errgroup.Group
+	g.SetLimit(max(concurrency, 1))
+	req := client.RunTaskRequest{TaskID: taskID, Version: o.taskVersion, Async: true, Inputs: o.inputs}
 	for i := range n {
-		select {
-		case slots <- struct{}{}:
-		case <-failed:
-		case <-ctx.Done():
-		}
-		if isClosed(failed) || ctx.Err() != nil {
+		if failed.Load() || ctx.Err() != nil {
 			break
 		}
-		begun++
-		wg.Go(func() {
-			defer func() { <-slots }()
-			res, err := s.RunTask(ctx, client.RunTaskRequest{TaskID: taskID, Version: o.taskVersion, Async: true, Inputs: o.inputs})
+		g.Go(func() error { // blocks while concurrency starts are out
+			if failed.Load() || ctx.Err() != nil {
+				return nil // left undone
+			}
+			st, err := s.Start(ctx, req)
 			if err != nil {
 				errs[i] = err
-				cut[i] = ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
-				once.Do(func() { close(failed) })
-				return
+				failed.Store(true)
+				return nil
 			}
-			id := strings.ToLower(res.ExecutionResultID)
-			ids[i] = id
+			ids[i] = st.ExecutionID
+			reqs[i] = st.Requests
+			of := ""
+			if n > 1 {
+				of = fmt.Sprintf(" (%d of %d)", i+1, n)
+			}
 			printMu.Lock()
 			defer printMu.Unlock()
-			if n > 1 {
-				fmt.Fprintf(stderr, "started execution %s (%d of %d)\n", id, i+1, n)
-			} else {
-				fmt.Fprintf(stderr, "started execution %s\n", id)
+			if st.Listed {
+				fmt.Fprintf(stderr, "the API named no execution: waiting for %s, the newest execution of the task started after the request%s\n", st.ExecutionID, of)
 			}
+			fmt.Fprintf(stderr, "started execution %s%s\n", st.ExecutionID, of)
+			return nil
 		})
 	}
-	wg.Wait()
-	var st starts
+	_ = g.Wait() // every start's error is in errs
+	st := starts{requests: map[string]int{}}
 	for i := range n {
-		if cut[i] {
-			st.inFlight++
+		if errors.Is(errs[i], poller.ErrMaybeStarted) {
+			st.maybe++
 		}
 		switch {
 		case ids[i] != "":
 			st.ids = append(st.ids, ids[i])
+			st.requests[ids[i]] = reqs[i]
 		case st.err != nil:
 		case errs[i] != nil:
 			st.err = startError(i, n, errs[i])
-		case i >= begun && !isClosed(failed):
-			st.err = startError(i, n, context.Cause(ctx))
+		case !failed.Load():
+			st.err = startError(i, n, context.Cause(ctx)) // ctx ended before it began
 		}
 	}
 	return st
@@ -101,16 +111,6 @@ func startError(i, n int, err error) error {
 	return err
 }
 
-// isClosed reports whether ch is closed; nothing is ever sent on it.
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
 // startFailure is why a task could not be started, all of it or some.
 type startFailure struct {
 	taskID string
@@ -122,28 +122,28 @@ type startFailure struct {
 	// message says it for people: "cannot start task X: ...", and
 	// whether an execution may have started unseen.
 	message string
-	// inFlight counts the starts cut short while their request was out:
-	// each may have started an execution.
-	inFlight int
+	// maybe counts the failed starts that may have started an execution
+	// (see starts).
+	maybe int
 }
 
 // newStartFailure describes st's failure to start task taskID; ctx is the
 // context the starts ran in, timeout the --timeout.
 func newStartFailure(ctx context.Context, st starts, taskID string, timeout time.Duration) *startFailure {
-	sf := &startFailure{taskID: taskID, err: st.err, inFlight: st.inFlight}
+	sf := &startFailure{taskID: taskID, err: st.err, maybe: st.maybe}
 	text := oneLine(st.err.Error())
 	cause := context.Cause(ctx)
 	switch {
 	case ctx.Err() != nil && !errors.Is(cause, errWaitTimeout):
 		sf.code = exitInterrupted
 		sf.message = fmt.Sprintf("cannot start task %s: interrupted before every start was sent", taskID)
-		if st.inFlight > 0 {
+		if st.maybe > 0 {
 			sf.message = fmt.Sprintf("cannot start task %s: interrupted while starting it", taskID)
 		}
 	case ctx.Err() != nil:
 		sf.code = exitWaitTimeout
 		sf.message = fmt.Sprintf("cannot start task %s: --timeout %v ran out while starting it: %s", taskID, timeout, text)
-	case errors.Is(st.err, client.ErrInvalidRequest), errors.Is(st.err, client.ErrInvalidID):
+	case isUsage(st.err):
 		sf.code = exitUsage
 		sf.message = fmt.Sprintf("cannot start task %s: %s", taskID, text)
 	default:
@@ -151,10 +151,10 @@ func newStartFailure(ctx context.Context, st starts, taskID string, timeout time
 		sf.message = fmt.Sprintf("cannot start task %s: %s", taskID, text)
 	}
 	switch {
-	case st.inFlight == 1:
+	case st.maybe == 1:
 		sf.message += "; a start request was out, so an execution may have started that is not waited for (see the task's executions in Anchor)"
-	case st.inFlight > 1:
-		sf.message += fmt.Sprintf("; %d start requests were out, so executions may have started that are not waited for (see the task's executions in Anchor)", st.inFlight)
+	case st.maybe > 1:
+		sf.message += fmt.Sprintf("; %d start requests were out, so executions may have started that are not waited for (see the task's executions in Anchor)", st.maybe)
 	}
 	return sf
 }
@@ -163,7 +163,7 @@ func newStartFailure(ctx context.Context, st starts, taskID string, timeout time
 func (sf *startFailure) reason() string {
 	switch sf.code {
 	case exitInterrupted:
-		if sf.inFlight > 0 {
+		if sf.maybe > 0 {
 			return "interrupted while starting the task (an execution may have started)"
 		}
 		return "interrupted before the task was started"

@@ -81,17 +81,18 @@ func waitRun(ctx context.Context, e *cliEnv, o *waitOptions) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	if err := checkUUID("task ID", o.taskID); err != nil {
+	taskID, err := parseID("task ID", "task", o.taskID)
+	if err != nil {
 		return e.fail(err)
 	}
 	for _, id := range o.execIDs {
 		if id != stdinMarker {
-			if err := checkUUID("execution ID", id); err != nil {
+			if _, err := parseID("execution ID", "execution", id); err != nil {
 				return e.fail(err)
 			}
 		}
 	}
-	w, _, err := e.newWaiter(key, o.taskID, &o.poll, &o.report, start)
+	w, err := e.newWaiter(key, taskID, &o.poll, &o.report, start)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -105,15 +106,6 @@ func waitRun(ctx context.Context, e *cliEnv, o *waitOptions) int {
 	}
 	_, code := w.waitFor(ctx, ids)
 	return code
-}
-
-// checkUUID returns a usage error unless id is a UUID in its 36-character
-// form, the only form the API takes; what names the ID in the message.
-func checkUUID(what, id string) error {
-	if !isUUID(id) {
-		return usagef("%s %s is not a UUID: want 36 characters such as %s", what, quoteValue(id), exampleID)
-	}
-	return nil
 }
 
 // exampleID is a well-formed ID for messages and help.

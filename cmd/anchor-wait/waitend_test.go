@@ -28,15 +28,54 @@ func (f getterFunc) GetExecution(ctx context.Context, taskID, execID string, _ .
 	return f(ctx, taskID, execID)
 }
 
+// fakeAPI is a poller.API that polls with get and starts with start (a
+// start fails when it is nil).
+type fakeAPI struct {
+	get   getterFunc
+	start *fakeStarter
+}
+
+func (a fakeAPI) GetExecution(ctx context.Context, taskID, execID string, opts ...client.CallOption) (*client.Execution, error) {
+	return a.get.GetExecution(ctx, taskID, execID, opts...)
+}
+
+func (a fakeAPI) RunTask(ctx context.Context, req client.RunTaskRequest, opts ...client.CallOption) (*client.RunTaskResult, error) {
+	if a.start == nil {
+		return nil, errors.New("no starter")
+	}
+	return a.start.RunTask(ctx, req, opts...)
+}
+
 // testWaiter returns a waiter on g with --output json, the given timeout
 // and fast polls, writing to stdout and stderr.
 func testWaiter(g getterFunc, timeout time.Duration, stdout, stderr io.Writer) *waiter {
+	return testRunWaiter(g, nil, timeout, poller.DefaultConcurrency, stdout, stderr)
+}
+
+// testRunWaiter is testWaiter that starts with s, concurrency requests in
+// flight at most.
+func testRunWaiter(g getterFunc, s *fakeStarter, timeout time.Duration, concurrency int, stdout, stderr io.Writer) *waiter {
 	t := defaultTargets()
 	poll, report := *t.poll, *t.report
 	poll.timeout, poll.interval, poll.maxInterval, report.output = timeout, 100*time.Millisecond, 500*time.Millisecond, formatJSON
+	poll.concurrency = concurrency
 	out := newOutput(stdout, stderr)
-	return &waiter{poll: poll, report: report, taskID: testTask, getter: g, out: out,
-		progress: newProgress(out, progressLines, true, false), stdout: out.Stdout(), start: time.Now()}
+	prog := newProgress(out, progressLines, true, false)
+	p, err := poller.New(fakeAPI{get: g, start: s}, pollerOptions(&poll, prog.update)...)
+	if err != nil {
+		panic(err)
+	}
+	return &waiter{poll: poll, report: report, taskID: testTask, poller: p, out: out,
+		progress: prog, stdout: out.Stdout(), start: time.Now()}
+}
+
+// testPoller returns a Poller that starts with s.
+func testPoller(s *fakeStarter) *poller.Poller {
+	p, err := poller.New(fakeAPI{start: s})
+	if err != nil {
+		panic(err)
+	}
+	return p
 }
 
 // waitWithin waits for ids with w, within its --timeout.
@@ -180,7 +219,7 @@ func TestStartRunsInParallel(t *testing.T) {
 		s := &fakeStarter{delay: time.Second}
 		var stderr bytes.Buffer
 		start := time.Now()
-		st := startRuns(context.Background(), s, &startFlags{count: 7}, 3, testTask, &stderr)
+		st := startRuns(context.Background(), testPoller(s), &startFlags{count: 7}, 3, testTask, &stderr)
 		if st.err != nil {
 			t.Fatal(st.err)
 		}
@@ -211,7 +250,7 @@ func TestStartRunsStopsAfterFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := &fakeStarter{delay: 2 * time.Second, failFrom: 2, failDelay: time.Second}
 		start := time.Now()
-		st := startRuns(context.Background(), s, &startFlags{count: 10}, 2, testTask, io.Discard)
+		st := startRuns(context.Background(), testPoller(s), &startFlags{count: 10}, 2, testTask, io.Discard)
 		ids, err := st.ids, st.err
 		if took := time.Since(start); took != 2*time.Second {
 			t.Errorf("startRuns took %v, want 2s (the start in flight at the failure finishes)", took)
@@ -235,12 +274,11 @@ func TestRunTaskTimeoutCoversStarting(t *testing.T) {
 			return &client.Execution{ID: id, Status: client.StatusSuccess}, nil
 		}
 		var stdout, stderr syncbuf.Buffer
-		w := testWaiter(success, 2500*time.Millisecond, &stdout, &stderr)
-		w.poll.concurrency = 1
+		w := testRunWaiter(success, s, 2500*time.Millisecond, 1, &stdout, &stderr)
 		start := time.Now()
 		ctx, cancel := timeoutContext(context.Background(), w.poll.timeout)
 		defer cancel()
-		code := runTask(ctx, w, s, &startFlags{count: 5})
+		code := runTask(ctx, w, &startFlags{count: 5})
 		if took := time.Since(start); took != 2500*time.Millisecond {
 			t.Errorf("run took %v, want --timeout 2.5s", took)
 		}
@@ -265,7 +303,7 @@ func TestOutcomeFromRawStatus(t *testing.T) {
 	o := newOutput(&stdout, io.Discard)
 	o.addSecret("ucc")
 	exec := &client.Execution{ID: "e", Status: client.StatusSuccess}
-	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: "t", ExecutionID: "e"}, Execution: exec, Requests: 1}, nil, time.Minute)
+	r := resultOf(poller.Result{Ref: poller.Ref{TaskID: "t", ExecutionID: "e"}, Execution: exec, Requests: 1}, 0, time.Minute)
 	if err := writeText(o, o.Stdout(), []result{r}); err != nil {
 		t.Fatal(err)
 	}
@@ -305,14 +343,14 @@ func TestRunInterruptedWhileStartInFlight(t *testing.T) {
 		s := &fakeStarter{delay: time.Second, failFrom: 2, failDelay: 10 * time.Second}
 		running := func(ctx context.Context, _, id string) (*client.Execution, error) { return running(id), nil }
 		var stdout, stderr syncbuf.Buffer
-		w := testWaiter(running, 0, &stdout, &stderr)
+		w := testRunWaiter(running, s, 0, poller.DefaultConcurrency, &stdout, &stderr)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() {
 			time.Sleep(2 * time.Second)
 			cancel()
 		}()
-		code := runTask(ctx, w, s, &startFlags{count: 2})
+		code := runTask(ctx, w, &startFlags{count: 2})
 		if code != exitInterrupted {
 			t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr.String())
 		}
@@ -339,10 +377,10 @@ func TestRunInterruptedWhileStartInFlight(t *testing.T) {
 func TestRunInterruptedBeforeAnyStart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var stdout, stderr syncbuf.Buffer
-		w := testWaiter(nil, 0, &stdout, &stderr)
+		w := testRunWaiter(nil, &fakeStarter{}, 0, poller.DefaultConcurrency, &stdout, &stderr)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if code := runTask(ctx, w, &fakeStarter{}, &startFlags{count: 3}); code != exitInterrupted {
+		if code := runTask(ctx, w, &startFlags{count: 3}); code != exitInterrupted {
 			t.Fatalf("exit %d, want 130", code)
 		}
 		want := "anchor-wait: cannot start task " + testTask + ": interrupted before every start was sent\n" +

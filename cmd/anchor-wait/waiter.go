@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -13,12 +12,15 @@ import (
 )
 
 // waiter is everything one wait needs, checked before any request: built
-// by newWaiter (the demo builds the same), used by waitFor and report.
+// by newWaiter (the demo builds the same with waiterFor), used by startRuns,
+// waitFor and reportResults.
 type waiter struct {
-	poll     pollFlags
-	report   reportFlags
-	taskID   string
-	getter   poller.API
+	poll   pollFlags
+	report reportFlags
+	taskID string
+	// poller makes every request of the command, starts and polls alike,
+	// within one budget (--concurrency, --rate, the pause after a 429).
+	poller   *poller.Poller
 	out      *output
 	progress *progress
 	stdout   io.Writer   // results: the layer's stdout, around the live line
@@ -28,6 +30,9 @@ type waiter struct {
 	// startFailure says why the task could not be started, all of it or
 	// some; nil when it was (or nothing was to be started).
 	startFailure *startFailure
+	// startRequests counts, by execution ID, the requests that started
+	// the execution (run): they count in its polls.
+	startRequests map[string]int
 }
 
 // pollerOptions returns the poller's options for the flags, with onUpdate
@@ -59,30 +64,31 @@ func (e *cliEnv) apiKey(ctx context.Context, o *pollFlags) (string, error) {
 // newWaiter checks what a wait needs before any request (the base URL,
 // the poll options, the GitHub Actions files) and builds the waiter, with
 // its client, for task taskID.
-func (e *cliEnv) newWaiter(key, taskID string, poll *pollFlags, report *reportFlags, start time.Time) (*waiter, *client.Client, error) {
+func (e *cliEnv) newWaiter(key, taskID string, poll *pollFlags, report *reportFlags, start time.Time) (*waiter, error) {
 	baseURL, err := baseURLFrom(poll, e.getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	c, err := newClient(key, baseURL, poll.concurrency)
+	c, err := newClient(key, baseURL)
 	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := poller.New(c, pollerOptions(poll, nil)...); err != nil {
-		return nil, nil, usagef("%s", oneLine(err.Error()))
+		return nil, err
 	}
 	gh, err := githubFrom(e.getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	w := e.waiterFor(taskID, c, poll, report, start)
+	w, err := e.waiterFor(taskID, c, poll, report, start)
+	if err != nil {
+		return nil, err
+	}
 	w.github = gh
-	return w, c, nil
+	return w, nil
 }
 
-// waiterFor builds the waiter of task taskID on g, with the progress
-// display the flags and the terminal call for.
-func (e *cliEnv) waiterFor(taskID string, g poller.API, poll *pollFlags, report *reportFlags, start time.Time) *waiter {
+// waiterFor builds the waiter of task taskID on api, with the progress
+// display the flags and the terminal call for. Its error, for poll
+// options the poller refuses, is a usage error.
+func (e *cliEnv) waiterFor(taskID string, api poller.API, poll *pollFlags, report *reportFlags, start time.Time) (*waiter, error) {
 	mode := progressLines
 	dumb := e.getenv("TERM") == "dumb"
 	switch {
@@ -94,10 +100,14 @@ func (e *cliEnv) waiterFor(taskID string, g poller.API, poll *pollFlags, report 
 	color := !report.noColor && e.getenv("NO_COLOR") == "" && !dumb
 	prog := newProgress(e.out, mode, report.verbose, color)
 	prog.width = e.width
-	return &waiter{
-		poll: *poll, report: *report, taskID: strings.ToLower(taskID), getter: g,
-		out: e.out, progress: prog, stdout: prog.results(e.out.Stdout()), start: start,
+	p, err := poller.New(api, pollerOptions(poll, prog.update)...)
+	if err != nil {
+		return nil, usagef("%s", oneLine(err.Error()))
 	}
+	return &waiter{
+		poll: *poll, report: *report, taskID: strings.ToLower(taskID), poller: p,
+		out: e.out, progress: prog, stdout: prog.results(e.out.Stdout()), start: start,
+	}, nil
 }
 
 // openReports opens the --junit file, if asked for, before any request,
@@ -120,7 +130,7 @@ func (w *waiter) close() { w.junit.close() }
 
 // newClient builds the API client; its errors are usage errors (a key with
 // spaces in it, say) that never contain the key.
-func newClient(key, baseURL string, concurrency int) (*client.Client, error) {
+func newClient(key, baseURL string) (*client.Client, error) {
 	c, err := client.New(key,
 		client.WithBaseURL(baseURL),
 		client.WithUserAgent("anchor-wait/"+toolVersion()))
@@ -148,70 +158,85 @@ func baseURLFrom(o *pollFlags, getenv func(string) string) (string, error) {
 
 // waitFor waits for the executions ids within ctx (which carries
 // --timeout), writes the results to stdout and the reports, and returns
-// them with the exit code.
+// them with the exit code. Each result is taken as its wait ends: with
+// --output jsonl its line is written then (on the poller's worker, which
+// polls nothing meanwhile; a write that blocks is bounded by the output
+// layer), and but for --output json, which prints every output at the end,
+// only bounded excerpts of its output and error message are kept (see
+// result.keepExcerpts).
 func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
 	var stream *jsonlStream
 	if w.report.output == formatJSONL {
-		stream = newJSONLStream(w.stdout)
-	}
-	began := time.Now()
-	lastErrs := &pollErrors{}
-	onUpdate := func(u poller.Update) {
-		lastErrs.record(u)
-		w.progress.update(u)
-		if stream != nil && u.Kind == poller.UpdateDone {
-			pr := poller.Result{Ref: u.Ref, Execution: u.Execution, Err: u.Err, Requests: u.Requests, Waited: u.Time.Sub(began)}
-			stream.emit(resultOf(pr, lastErrs.last(u.ExecutionID), w.poll.timeout))
-		}
-	}
-	p, err := poller.New(w.getter, pollerOptions(&w.poll, onUpdate)...)
-	if err != nil { // checked by newWaiter already
-		w.out.errorf("%s", oneLine(err.Error()))
-		return nil, exitUsage
+		stream = newJSONLStream(w.out, w.stdout)
 	}
 	refs := make([]poller.Ref, len(ids))
 	for i, id := range ids {
 		refs[i] = poller.Ref{TaskID: w.taskID, ExecutionID: id}
 	}
+	results := make([]result, len(ids))
+	handed := 0
+	unreadable := map[string]bool{} // the fields noteUnreadable said already
 	w.progress.begin(w.taskID, ids)
-	all, _ := p.WaitAll(ctx, refs) // the results say what happened to each
+	err := w.poller.WaitEach(ctx, refs, func(i int, pr poller.Result) {
+		handed++
+		w.noteUnreadable(pr, unreadable)
+		r := resultOf(pr, w.startRequests[pr.ExecutionID], w.poll.timeout)
+		if stream != nil {
+			stream.emit(r)
+		}
+		keepAll := w.report.output == formatJSON
+		if !keepAll {
+			r.keepExcerpts(w.out)
+		}
+		forget(pr.Execution, !keepAll)
+		results[i] = r
+	})
 	w.progress.end()
-	results := make([]result, len(all))
-	for i, r := range all {
-		results[i] = resultOf(r, lastErrs.last(r.ExecutionID), w.poll.timeout)
+	if handed == 0 && len(ids) > 0 && err != nil {
+		// The poller refused the refs before any request: an ID, say
+		// (the command line's are checked before, so this is a bug).
+		w.out.errorf("%s", w.out.line(err.Error()))
+		if isUsage(err) {
+			return nil, w.out.finalCode(exitUsage)
+		}
+		return nil, w.out.finalCode(exitAPIError)
 	}
 	return results, w.reportResults(results, stream)
 }
 
-// pollErrors keeps the error of the last poll of each execution that came
-// back with an error, from the poller's updates. It is safe for concurrent
-// use.
-type pollErrors struct {
-	mu   sync.Mutex
-	errs map[string]error
-}
-
-// record notes what u says about the last poll of its execution.
-func (pe *pollErrors) record(u poller.Update) {
-	pe.mu.Lock()
-	defer pe.mu.Unlock()
-	switch u.Kind {
-	case poller.UpdateRetry:
-		if pe.errs == nil {
-			pe.errs = map[string]error{}
+// noteUnreadable says on stderr, once per field for the whole run, that the
+// API sent a field of pr's execution in a form it does not document (see
+// client.Execution.Unreadable): the results show it as null. said holds
+// the fields said already.
+func (w *waiter) noteUnreadable(pr poller.Result, said map[string]bool) {
+	if pr.Execution == nil {
+		return
+	}
+	for _, name := range pr.Execution.Unreadable {
+		if said[name] {
+			continue
 		}
-		pe.errs[u.ExecutionID] = u.Err
-	case poller.UpdatePoll, poller.UpdateStatusChange:
-		delete(pe.errs, u.ExecutionID)
+		said[name] = true
+		w.out.errorf("the API sent %s of execution %s in a form it does not document: it is shown as null (said once for the run)",
+			w.out.line(name), pr.ExecutionID)
 	}
 }
 
-// last returns the error of the last poll of execution id, nil if it
-// brought a status or none failed.
-func (pe *pollErrors) last(id string) error {
-	pe.mu.Lock()
-	defer pe.mu.Unlock()
-	return pe.errs[id]
+// forget drops what the result made of exec no longer needs of it: its
+// Raw JSON, a second copy of everything, which the result never uses, and
+// with texts its output and error message, which the result keeps a start
+// of. The poller holds on to the execution it last saw until every wait
+// has ended, and these are what may be large. The IDs waited for are
+// distinct (executionIDs keeps each once), so no other result is made
+// from exec.
+func forget(exec *client.Execution, texts bool) {
+	if exec == nil {
+		return
+	}
+	exec.Raw = nil
+	if texts {
+		exec.Output, exec.ErrorMessage = nil, nil
+	}
 }
 
 // reportResults writes the results in every form asked for, and a summary
@@ -245,18 +270,16 @@ func (w *waiter) reportResults(results []result, stream *jsonlStream) int {
 	case stream != nil:
 		stream.finish(results)
 	case w.report.output == formatJSONL:
-		newJSONLStream(w.stdout).finish(results)
+		newJSONLStream(w.out, w.stdout).finish(results)
 	case w.report.output == formatJSON:
-		writeJSON(w.stdout, results, code, w.startFailure)
+		writeJSON(w.out, w.stdout, results, code, w.startFailure)
 	default:
 		writeText(w.out, w.stdout, results)
 	}
 	code = w.out.finalCode(code)
 
 	if w.github != nil {
-		if a := githubAnnotations(w.out, results); a != "" {
-			io.WriteString(w.out.Stderr(), a)
-		}
+		githubAnnotations(w.out, results)
 		if w.github.outputs != nil {
 			w.out.writeReport(w.github.outputs, githubOutputs(results, code))
 		}

@@ -90,7 +90,59 @@ func Document(cases []Case) []byte {
 		c := &cases[i]
 		w("| **%s**: %s | %s | %s | %s |\n", c.Name, cellText(c.Fault), cellText(c.Behaviour), runCell(c.Library, Library), runCell(c.CLI, CLI))
 	}
+	hostileSection(&b, HostileCases())
 	return b.Bytes()
+}
+
+// hostileSection renders the hostile table (see HostileCases).
+func hostileSection(b *bytes.Buffer, cases []HostileCase) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	w("\n## Hostile servers\n\n")
+	w("The faults above are a server failing; these are a server attacking. `internal/hostile`\n")
+	w("speaks raw TCP on loopback, so it can trickle, hang, echo the request's headers (the key\n")
+	w("among them) into the body, the headers or the status line, send bytes nobody asked for,\n")
+	w("and send huge, broken or misleading answers. Each case runs in real time in both modes:\n\n")
+	w("- **Library**: `client.Client` (per-request timeout %v) and `poller.Poller`\n", HostileRequestTimeout)
+	w("  (`poller.Start` for a start), polling from %v up to %v apart, client and poller\n", HostileInterval, HostileMaxInterval)
+	w("  logging at debug level into a buffer that is searched.\n")
+	w("- **CLI**: the `anchor-wait` binary with `--interval %v --max-interval %v --verbose --junit FILE`,\n", HostileInterval, HostileMaxInterval)
+	w("  `GITHUB_ACTIONS=true` (so the step summary and outputs are written too), and `--output json`\n")
+	w("  unless the case names its formats, run once per format.\n\n")
+	w("Every case also checks that the key, and its JSON-, URL- and Go-escaped forms, appear in no\n")
+	w("error, log line, stdout, stderr or file written, nor any 12 characters of it in a row (the\n")
+	w("key has a quote, angle brackets, `&`, `%%` and `+`, so each form differs); and, in CLI mode,\n")
+	w("that every line written, fed to a port of the Actions runner's command parser\n")
+	w("(`internal/runnercmd`), parses as nothing or as anchor-wait's own `::error`, and that no\n")
+	w("`##[`, raw control character but the line break (C0, DEL, C1), bidi control or line\n")
+	w("separator appears anywhere.\n\n")
+	w("%d cases. Cells read: last status; error class (of the wait, and of the last request in\n", len(cases))
+	w("parentheses) or exit code; time bound; requests the server read.\n\n")
+	w("| attack | what anchor-wait does | library (real time) | CLI (real time) |\n|---|---|---|---|\n")
+	for _, c := range cases {
+		w("| **%s**: %s | %s | %s | %s |\n", c.Name, cellText(c.Attack), cellText(c.Behaviour), hostileCell(c.Library, Library), hostileCell(c.CLI, CLI))
+	}
+}
+
+// hostileCell is the table cell of a hostile run.
+func hostileCell(r HostileRun, m Mode) string {
+	outcome := "`" + r.Err.String() + "`"
+	if r.Err == NoError {
+		outcome = "nil"
+	}
+	if r.LastErr != NoError {
+		outcome += " (`" + r.LastErr.String() + "`)"
+	}
+	if m == CLI {
+		outcome = fmt.Sprintf("exit %d", r.Exit)
+	}
+	bound := "≤ " + r.MaxTime.String()
+	switch {
+	case r.Interrupt:
+		bound = "≤ " + r.MaxTime.String() + " after the interrupt"
+	case r.Timeout > 0 && r.MaxTime > r.Timeout:
+		bound = fmt.Sprintf("deadline %v, ≤ %v", r.Timeout, r.MaxTime)
+	}
+	return fmt.Sprintf("%s; %s; %s; %s", statusText([]client.Status{r.Status}), outcome, bound, requestText(r.MinRequests, r.MaxRequests))
 }
 
 // runCell is the table cell of one run.
