@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/internal/words"
 )
 
 // entry is the state of the wait for one execution: a small record in its
@@ -179,7 +180,7 @@ func (w *waiting) classify(e *entry, err error, now time.Time) error {
 		}
 		e.failures++
 		if d := now.Sub(e.failSince); d >= w.p.cfg.transientLimit {
-			return fmt.Errorf("requests failing for %v (%s in a row): %w", d.Round(time.Millisecond), plural(e.failures, "error"), err)
+			return fmt.Errorf("requests failing for %v (%s in a row): %w", d.Round(time.Millisecond), words.Plural(e.failures, "error"), err)
 		}
 		return nil
 	}
@@ -194,9 +195,9 @@ func contextError(ctx context.Context, e *entry) error {
 	case e.requests == 0:
 		seen = "no request made"
 	case e.status() == "":
-		seen = "no status seen after " + plural(e.requests, "request")
+		seen = "no status seen after " + words.Plural(e.requests, "request")
 	default:
-		seen = fmt.Sprintf("last status %s after %s", e.status(), plural(e.requests, "request"))
+		seen = fmt.Sprintf("last status %s after %s", e.status(), words.Plural(e.requests, "request"))
 	}
 	if e.lastErr != nil {
 		seen += "; last request failed: " + e.lastErr.Error()
@@ -213,10 +214,3 @@ type contextEndError struct{ err error }
 
 func (e *contextEndError) Error() string { return e.err.Error() }
 func (e *contextEndError) Unwrap() error { return e.err }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -198,6 +199,67 @@ func TestSweepsShiftingAndFailingLists(t *testing.T) {
 				}
 				t.Logf("%d requests for %d executions", len(reqs), n)
 				time.Sleep(time.Second) // the inserting goroutine ends
+			})
+		})
+	}
+}
+
+// TestSweepsLargeExecutions checks the pages of executions whose outputs
+// are large (they come with success, so pages grow as executions end): a
+// page over the body limit is refused early and asked again smaller, every
+// wait still gets its whole output, sweeps go on while they pay, and a task
+// whose executions are too large to share a page is polled one by one.
+func TestSweepsLargeExecutions(t *testing.T) {
+	tests := []struct {
+		name      string
+		n, output int
+		wantGETs  bool // the task ends up polled one by one
+		maxReqs   int  // requests in all, at most
+	}{
+		// Pages of 100 KiB executions hold about 10: still fewer requests
+		// than a GET of each.
+		{"100 KiB outputs", 60, 100 << 10, false, 59},
+		// Pages of 1 MiB executions would hold one: after a few pages the
+		// list is left alone, and the waits cost what GETs cost.
+		{"1 MiB outputs", 20, 1 << 20, true, 20 * 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := anchortest.NewInMemoryServer()
+				defer s.Close()
+				out := strings.Repeat("x", tt.output)
+				refs := make([]poller.Ref, tt.n)
+				for i := range refs {
+					refs[i] = poller.Ref{TaskID: testTask, ExecutionID: s.AddExecution(testTask, anchortest.Succeed(0, time.Duration(i%30+2)*time.Second, out))}
+				}
+				p := newPoller(t, s.Client())
+				res, err := p.WaitAll(t.Context(), refs)
+				if err != nil {
+					t.Fatalf("WaitAll: %v", err)
+				}
+				for i, r := range res {
+					if r.Execution == nil || r.Execution.Output == nil || len(*r.Execution.Output) != tt.output {
+						t.Fatalf("result %d: %+v, want the execution with its whole output", i, r)
+					}
+				}
+				reqs := s.Requests()
+				lists := 0
+				for _, r := range reqs {
+					if r.Op == anchortest.OpListExecutions {
+						lists++
+					}
+				}
+				gets := len(reqs) - lists
+				switch last := reqs[len(reqs)-1].Op; {
+				case tt.wantGETs && (last != anchortest.OpGetExecution || lists > 8):
+					t.Errorf("%d pages, %d GETs, the last request %s: want at most 8 pages, then GETs", lists, gets, last)
+				case !tt.wantGETs && lists < gets:
+					t.Errorf("%d pages, %d GETs: want the pages to answer for most", lists, gets)
+				}
+				if len(reqs) > tt.maxReqs {
+					t.Errorf("%d requests for %d executions, want at most %d", len(reqs), tt.n, tt.maxReqs)
+				}
 			})
 		})
 	}

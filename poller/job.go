@@ -10,8 +10,9 @@ import (
 
 // worker runs jobs, one at a time, with call options made once.
 type worker struct {
-	resp client.Response
-	opts []client.CallOption
+	resp     client.Response
+	opts     []client.CallOption // a GET's
+	pageOpts []client.CallOption // a page's: opts and the page's body limit
 }
 
 // do runs j: it passes the Poller's budget, sends the request, and hands
@@ -20,6 +21,7 @@ type worker struct {
 func (wk *worker) do(ctx context.Context, w *waiting, j *job, timer *time.Timer) (failed *entry) {
 	if wk.opts == nil {
 		wk.opts = []client.CallOption{client.SingleAttempt(), client.CaptureResponse(&wk.resp)}
+		wk.pageOpts = append(wk.opts[:len(wk.opts):len(wk.opts)], client.BodyLimit(pageBodyLimit))
 	}
 	p := w.p
 	if err := p.budget.acquire(ctx, timer); err != nil {
@@ -72,7 +74,7 @@ func (wk *worker) page(ctx context.Context, w *waiting, j *job) (failed *entry) 
 	func() {
 		defer func() { p.budget.release(&wk.resp, err) }()
 		wk.resp = client.Response{}
-		res, err = l.ListExecutions(ctx, j.ts.id, client.ListOptions{Page: j.page, Limit: j.limit}, wk.opts...)
+		res, err = l.ListExecutions(ctx, j.ts.id, client.ListOptions{Page: j.page, Limit: j.limit}, wk.pageOpts...)
 	}()
 	j.e.requests += requestsMade(&wk.resp, err)
 	now := time.Now()
@@ -81,7 +83,7 @@ func (wk *worker) page(ctx context.Context, w *waiting, j *job) (failed *entry) 
 		w.pageDone(j)
 		if ctx.Err() == nil {
 			// The list failed: the entries are polled one by one meanwhile.
-			j.ts.listFailed(err, now, p.cfg.policy.InitialInterval)
+			j.ts.listFailed(err, j.page, now, p.cfg.policy.InitialInterval)
 		}
 		for _, m := range j.members {
 			w.reschedule(m, now)
@@ -103,12 +105,17 @@ func (wk *worker) page(ctx context.Context, w *waiting, j *job) (failed *entry) 
 	// Which waited executions the page shows, and where.
 	type found struct {
 		e    *entry
-		exec client.Execution
+		exec *client.Execution
 	}
 	var seen []found
+	size := 0
+	for i := range res.Results {
+		size += len(res.Results[i].Raw)
+	}
 	w.mu.Lock()
 	j.ts.listFails = 0
 	j.ts.total = res.Pagination.Total
+	j.ts.fitPage(len(res.Results), size)
 	for i := range res.Results {
 		x := w.byID[res.Results[i].ID]
 		if x == nil || x.ref.TaskID != j.ts.id || x.finished {
@@ -126,7 +133,10 @@ func (wk *worker) page(ctx context.Context, w *waiting, j *job) (failed *entry) 
 			continue // another request has it
 		}
 		x.listPos, x.listTotal = (j.page-1)*j.limit+i, res.Pagination.Total
-		seen = append(seen, found{x, res.Results[i]}) // a copy: the page is not kept
+		// A copy of its own: neither the page nor the other executions on
+		// it stay alive for as long as this one is waited for.
+		exec := res.Results[i]
+		seen = append(seen, found{x, &exec})
 	}
 	w.pageDone(j)
 	w.mu.Unlock()
@@ -141,7 +151,7 @@ func (wk *worker) page(ctx context.Context, w *waiting, j *job) (failed *entry) 
 	dues := make(map[*entry]time.Time, len(seen))
 	for i := range seen {
 		f := &seen[i]
-		r := reply{exec: &f.exec, resp: &wk.resp}
+		r := reply{exec: f.exec, resp: &wk.resp}
 		due, ended := w.after(ctx, f.e, &r, now)
 		if ended {
 			if failed == nil {

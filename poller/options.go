@@ -43,7 +43,7 @@ type config struct {
 	sweeps        bool // answer many executions of one task with list pages
 	pageSize      int
 	sweepInterval time.Duration
-	serverLimits  bool // pace by the server's RateLimit headers
+	serverLimits  bool          // pace by the server's RateLimit headers
 	hintInterval  time.Duration // with Hint: polls are a safety net this far apart; 0 without
 	stall         time.Duration // end a wait whose status has not changed for this long; 0 never
 }
@@ -81,8 +81,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("rate %v requests/s: must be a finite number >= 0 (0 means no limit)", c.rate)
 	case c.randSet && c.rand == nil:
 		return errors.New("random source: must not be nil")
-	case c.pageSize < 1 || c.pageSize > maxPageSize:
-		return fmt.Errorf("page size %d: must be from 1 to %d", c.pageSize, maxPageSize)
+	case c.pageSize < 1 || c.pageSize > MaxPageSize:
+		return fmt.Errorf("page size %d: must be from 1 to %d", c.pageSize, MaxPageSize)
 	case c.sweepInterval < 0:
 		return fmt.Errorf("sweep interval %v: must be 0 or more (0 leaves swept executions on their own schedules)", c.sweepInterval)
 	case c.hintInterval < 0:
@@ -221,7 +221,7 @@ func WithServerRateLimits(on bool) Option { return func(c *config) { c.serverLim
 
 // sweepPageSize is the page size for a task with n executions waited for:
 // the configured one, or under a rate limit one large enough (up to
-// maxPageSize) that refreshing them all takes at most half a sweep
+// MaxPageSize) that refreshing them all takes at most half a sweep
 // interval of the rate, so a sweep keeps its interval within the budget.
 func (c *config) sweepPageSize(n int) int {
 	if c.rate <= 0 || c.sweepInterval <= 0 {
@@ -229,7 +229,7 @@ func (c *config) sweepPageSize(n int) int {
 	}
 	pages := c.rate * c.sweepInterval.Seconds() / 2 // pages a sweep may take
 	need := int(math.Ceil(float64(n) / max(pages, 1)))
-	return min(max(c.pageSize, need), maxPageSize)
+	return min(max(c.pageSize, need), MaxPageSize)
 }
 
 // WithHints tells the Poller that Hint will be called when the executions

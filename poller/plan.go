@@ -11,11 +11,28 @@ import (
 // WithPageSize).
 const DefaultPageSize = 100
 
-// maxPageSize bounds WithPageSize.
-const maxPageSize = 1000
+// MaxPageSize is the largest page WithPageSize takes.
+const MaxPageSize = 1000
 
 // listOffMax bounds how long a task's list is left alone after it failed.
 const listOffMax = 5 * time.Minute
+
+// pageBytes is about the most a page of a list should hold, in bytes of
+// JSON: about what a GET of a large execution costs. A page in flight
+// costs some multiple of it in memory (the body, and the executions made
+// of it), so a task whose executions carry large outputs gets pages with
+// fewer of them.
+const pageBytes = 1 << 20
+
+// pageBodyLimit caps the body of a page: over it, the page is refused
+// after at most this much and asked again with a quarter of the
+// executions (see taskState.listFailed).
+const pageBodyLimit = 4 * pageBytes
+
+// minSweepPage is the smallest page worth sweeping with: below it, the
+// pages that find where executions stand cost about as many requests as
+// a GET of each, and the task's executions are polled one by one.
+const minSweepPage = 4
 
 // taskState is what one WaitAll knows of one task: its waiting entries
 // and its list. The waiting's mutex guards it.
@@ -24,6 +41,7 @@ type taskState struct {
 	entries []*entry
 	waiting int // entries not finished
 	limit   int // page size
+	want    int // the page size asked for; limit is less for large executions
 	total   int // the list's pagination.total when last seen; -1 before
 
 	historyAsked bool // the task's first request went to its list, or will not
@@ -45,8 +63,29 @@ type taskState struct {
 	listFails    int
 }
 
+// fitPage sizes ts's pages by one that held n executions in size bytes of
+// JSON: smaller while pages are over pageBytes, and back towards the size
+// asked for once full pages are well under it.
+func (ts *taskState) fitPage(n, size int) {
+	switch {
+	case n == 0:
+	case size > pageBytes:
+		ts.setLimit(max(min(ts.limit, n*pageBytes/size), 1))
+	case n >= ts.limit && size <= pageBytes/4 && ts.limit < ts.want:
+		ts.setLimit(min(ts.limit*2, ts.want))
+	}
+}
+
+// setLimit makes n the page size, with the next page to read where the
+// last one left off in the list.
+func (ts *taskState) setLimit(n int) {
+	from := (ts.nextPage - 1) * ts.limit
+	ts.limit = n
+	ts.nextPage = from/n + 1
+}
+
 func newTaskState(id string, limit int) *taskState {
-	return &taskState{id: id, limit: limit, total: -1, nextPage: 1, reading: make(map[int]bool), parked: make(map[int][]*entry)}
+	return &taskState{id: id, limit: limit, want: limit, total: -1, nextPage: 1, reading: make(map[int]bool), parked: make(map[int][]*entry)}
 }
 
 // job is one request: a GET of e, or a page of a task's list that answers
@@ -87,7 +126,7 @@ func (w *waiting) plan(e *entry) *job {
 			return w.pageJob(j, ts, 1, e.listPos < 0)
 		}
 	}
-	if !w.p.cfg.sweeps || ts.waiting < 2 {
+	if !w.p.cfg.sweeps || ts.waiting < 2 || ts.limit < minSweepPage {
 		return j
 	}
 	if e.listPos < 0 {
@@ -195,10 +234,12 @@ func (ts *taskState) discoveryPage() int {
 
 // listFailed leaves ts's list alone for a while after err: twice as long
 // after each failure in a row, from the policy's initial interval to
-// listOffMax. A page over the body cap halves the page size instead.
-func (ts *taskState) listFailed(err error, now time.Time, initial time.Duration) {
+// listOffMax. A page over the body cap quarters the page size instead.
+func (ts *taskState) listFailed(err error, page int, now time.Time, initial time.Duration) {
 	if errors.Is(err, client.ErrBodyTooLarge) && ts.limit > 1 {
-		ts.limit /= 2
+		from := (page - 1) * ts.limit // the first position it held
+		ts.setLimit(max(ts.limit/4, 1))
+		ts.nextPage = min(ts.nextPage, from/ts.limit+1) // read again, smaller
 		return
 	}
 	ts.listFails++

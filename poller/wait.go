@@ -16,8 +16,8 @@ import (
 type waiting struct {
 	p        *Poller
 	start    time.Time
-	deadline time.Time // zero: the context has none
-	entries  []*entry  // one per distinct ref, in the order of refs
+	deadline time.Time         // zero: the context has none
+	entries  []*entry          // one per distinct ref, in the order of refs
 	byID     map[string]*entry // by execution or run ID
 	// copies lists, for a ref given more than once, the indexes of its
 	// later copies; nil when every ref is distinct.
@@ -88,6 +88,7 @@ func (p *Poller) newWaiting(ctx context.Context, refs []Ref, each func(int, Resu
 	}
 	for _, ts := range w.tasks {
 		ts.limit = p.cfg.sweepPageSize(len(ts.entries))
+		ts.want = ts.limit
 	}
 	return w, nil
 }
@@ -241,6 +242,13 @@ func (w *waiting) end(ctx context.Context, e *entry, outcome error, stopped bool
 	w.hand(e)
 	w.mu.Lock()
 	e.finished, e.held = true, false
+	// The result is handed back: what it holds is the caller's now, and
+	// a WaitEach over many large outputs keeps none of them. A failure
+	// stays for WithFailFast to name (see failedOf).
+	e.exec, e.run, e.lastErr = nil, nil, nil
+	if !w.p.cfg.failFast || stopped {
+		e.err = nil
+	}
 	if ts := w.tasks[e.ref.TaskID]; ts != nil {
 		ts.waiting--
 	}

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+	"weak"
 
 	"golang.org/x/sync/errgroup"
 
@@ -371,4 +374,60 @@ func TestPromptnessCatchesWaitLimit(t *testing.T) {
 	} else {
 		t.Logf("errgroup.SetLimit design caught: %s", v)
 	}
+}
+
+// weakAPI hands out what api returns and keeps only weak pointers to it.
+type weakAPI struct {
+	api *fakeGetter
+	mu  sync.Mutex
+	got map[string][]weak.Pointer[client.Execution]
+}
+
+func (w *weakAPI) GetExecution(ctx context.Context, taskID, execID string, opts ...client.CallOption) (*client.Execution, error) {
+	e, err := w.api.GetExecution(ctx, taskID, execID, opts...)
+	if e != nil {
+		w.mu.Lock()
+		w.got[execID] = append(w.got[execID], weak.Make(e))
+		w.mu.Unlock()
+	}
+	return e, err
+}
+
+// TestWaitEachKeepsNoEndedResult checks that once a wait's result has been
+// handed to each, the Poller holds nothing of it: its executions can be
+// collected while other waits go on.
+func TestWaitEachKeepsNoEndedResult(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(0)
+		f.add("a", runningThen(time.Second, client.StatusSuccess)...)
+		f.add("b", runningThen(2*time.Second, client.StatusSuccess)...)
+		f.add("c", runningThen(time.Minute, client.StatusSuccess)...)
+		api := &weakAPI{api: f, got: map[string][]weak.Pointer[client.Execution]{}}
+		p := newPoller(t, api, poller.WithRand(noJitter))
+		var live []string
+		err := p.WaitEach(t.Context(), []poller.Ref{ref("a"), ref("b"), ref("c")}, func(i int, r poller.Result) {
+			if i != 2 {
+				return
+			}
+			runtime.GC()
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			for _, name := range []string{"a", "b"} {
+				for k, wp := range api.got[uid(name)] {
+					if wp.Value() != nil {
+						live = append(live, fmt.Sprintf("%s's poll %d", name, k+1))
+					}
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(api.got[uid("a")]) == 0 {
+			t.Fatal("a was never polled")
+		}
+		if len(live) > 0 {
+			t.Errorf("when c ended, the executions of %v were still held, want none", live)
+		}
+	})
 }
