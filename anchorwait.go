@@ -69,6 +69,28 @@ func Wait(ctx context.Context, taskID, execID string, opts ...poller.Option) (*c
 	return p.Wait(ctx, taskID, execID)
 }
 
+// WaitExecution is Wait for an execution known by its ID alone (GET
+// /v1/executions/{id}, whose answer names its task): see
+// poller.Poller.WaitExecution. It is safe for concurrent use.
+func WaitExecution(ctx context.Context, execID string, opts ...poller.Option) (*client.Execution, error) {
+	p, err := pollerFor(opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.WaitExecution(ctx, execID)
+}
+
+// WaitRun waits for a v2 run (POST /v2/tasks/{taskId}/run hands back its
+// ID) to finish, with the outcomes of Wait: see poller.Poller.WaitRun. It is
+// safe for concurrent use.
+func WaitRun(ctx context.Context, runID string, opts ...poller.Option) (*client.Run, error) {
+	p, err := pollerFor(opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.WaitRun(ctx, runID)
+}
+
 // WaitAll waits for every execution in refs, polling with the environment's
 // client (see Client), and returns one Result per ref, in order, as
 // poller.Poller.WaitAll does: every execution is polled on its own schedule,

@@ -97,3 +97,30 @@ func ExampleWaitAll_options() {
 	// now success
 	// error: <nil>
 }
+
+func ExampleWaitRun() {
+	fake := exampleFake()
+	runID := fake.AddRun(exampleTask, anchortest.Succeed(0, 100*time.Millisecond, `{"title":"Example Domain"}`))
+
+	run, err := anchorwait.WaitRun(context.Background(), runID)
+	if err != nil {
+		fmt.Println("wait:", err)
+		return
+	}
+	fmt.Println(run.Status, string(run.Result))
+	// Output: success {"title":"Example Domain"}
+}
+
+func ExampleWaitExecution() {
+	fake := exampleFake()
+	execID := fake.AddExecution(exampleTask, anchortest.Succeed(0, 100*time.Millisecond, "done"))
+
+	// No task ID needed: the answer names it.
+	exec, err := anchorwait.WaitExecution(context.Background(), execID)
+	if err != nil {
+		fmt.Println("wait:", err)
+		return
+	}
+	fmt.Println(exec.Status, exec.TaskID == exampleTask)
+	// Output: success true
+}

@@ -63,7 +63,9 @@ func runHostileLibrary(t *testing.T, c faultmatrix.HostileCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := poller.New(cl, poller.WithLogger(logger),
+	// Lists off: every request is the attacked poll, and the rows count
+	// one request per poll.
+	p, err := poller.New(cl, poller.WithLogger(logger), poller.WithHistory(false), poller.WithListSweeps(false),
 		poller.WithInitialInterval(faultmatrix.HostileInterval), poller.WithMaxInterval(faultmatrix.HostileMaxInterval))
 	if err != nil {
 		t.Fatal(err)

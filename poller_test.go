@@ -73,7 +73,8 @@ func requestTimes(s *anchortest.Server, execID string, start time.Time) []time.D
 	return out
 }
 
-func half() float64 { return 0.5 }
+// noJitter is a random source that leaves every delay whole.
+func noJitter() float64 { return 0 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
@@ -92,28 +93,28 @@ func TestEndToEndOutcomes(t *testing.T) {
 		wantPolls int
 	}{
 		{name: "an hour-long success", script: anchortest.Succeed(10*time.Second, time.Hour, `{"rows":3}`),
-			wantStat: client.StatusSuccess, wantOut: `{"rows":3}`, wantEnd: secs(3624.2578125), wantPolls: 152},
+			wantStat: client.StatusSuccess, wantOut: `{"rows":3}`, wantEnd: secs(3637.108864), wantPolls: 127},
 		{name: "failure", script: anchortest.Fail(time.Second, 5*time.Second, "login form not found"),
-			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusFailure, wantEnd: secs(8.125), wantPolls: 5},
+			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusFailure, wantEnd: secs(6.4), wantPolls: 3},
 		{name: "Anchor's own timeout", script: anchortest.Finish(client.StatusTimeout, 0, 3*time.Second),
-			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusTimeout, wantEnd: secs(4.75), wantPolls: 4},
+			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusTimeout, wantEnd: secs(4), wantPolls: 2},
 		{name: "not visible at first", script: anchortest.Script{VisibleAfter: 4 * time.Second, Steps: []anchortest.Step{{At: 0, Status: client.StatusSuccess}}},
-			wantStat: client.StatusSuccess, wantEnd: secs(4.75), wantPolls: 4},
+			wantStat: client.StatusSuccess, wantEnd: secs(4), wantPolls: 3}, // the list does not show it: a GET at once, 404, then at 4s
 		{name: "never visible", script: anchortest.Script{VisibleAfter: time.Hour},
-			wantIs: client.ErrNotFound, wantEnd: secs(13.1875), wantPolls: 6},
+			wantIs: client.ErrNotFound, wantEnd: secs(10.24), wantPolls: 5},
 		{name: "finishes in the final stretch", script: anchortest.Succeed(0, 55*time.Second, "late"), timeout: time.Minute,
-			wantStat: client.StatusSuccess, wantOut: "late", wantEnd: 59 * time.Second, wantPolls: 10},
+			wantStat: client.StatusSuccess, wantOut: "late", wantEnd: 59 * time.Second, wantPolls: 8},
 		{name: "still running at the deadline", script: anchortest.Always(client.StatusRunning), timeout: time.Minute,
-			wantIs: context.DeadlineExceeded, wantStat: client.StatusRunning, wantEnd: time.Minute, wantPolls: 10},
+			wantIs: context.DeadlineExceeded, wantStat: client.StatusRunning, wantEnd: time.Minute, wantPolls: 8},
 		{name: "an undocumented status", script: anchortest.Finish("paused", 0, 0), timeout: 10 * time.Second,
-			wantIs: context.DeadlineExceeded, wantStat: "paused", wantEnd: 10 * time.Second, wantPolls: 6},
+			wantIs: context.DeadlineExceeded, wantStat: "paused", wantEnd: 10 * time.Second, wantPolls: 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := newFake(t)
 				id := s.AddExecution(task, tt.script)
-				p := newPoller(t, s.Client(), poller.WithRand(half))
+				p := newPoller(t, s.Client(), poller.WithRand(noJitter))
 				ctx := t.Context()
 				if tt.timeout > 0 {
 					var cancel context.CancelFunc
@@ -141,7 +142,9 @@ func TestEndToEndOutcomes(t *testing.T) {
 				if elapsed := time.Since(start); elapsed != tt.wantEnd {
 					t.Errorf("Wait returned after %v, want %v", elapsed, tt.wantEnd)
 				}
-				if n := len(s.RequestsFor(id)); n != tt.wantPolls {
+				// The first request is a page of the task's list (the
+				// history), which answers for the execution too.
+				if n := s.Stats().Requests; n != tt.wantPolls {
 					t.Errorf("%d requests, want %d", n, tt.wantPolls)
 				}
 			})
@@ -240,15 +243,17 @@ func TestEndToEndTransientErrors(t *testing.T) {
 func TestEndToEndRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newFake(t)
-		// The 2nd to 4th requests for a get a 429 asking for 40s: the
-		// client's own retries run out, and the poller waits the rest.
+		// The 2nd to 4th requests for a get a 429 asking for 40s: each is
+		// one poll, and the next never comes before the 40s are up.
 		a := s.AddExecution(task, anchortest.Script{
 			Steps:  []anchortest.Step{{At: 0, Status: client.StatusRunning}, {At: 2 * time.Minute, Status: client.StatusSuccess}},
 			Faults: []anchortest.Fault{{FromRequest: 2, ToRequest: 4, Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"40"}}}},
 		})
 		b := s.AddExecution(task, anchortest.Succeed(0, 2*time.Minute, ""))
 		start := time.Now()
-		p := newPoller(t, s.Client(), poller.WithRand(half))
+		// One by one: a page of the task's list would answer around a's
+		// faults.
+		p := newPoller(t, s.Client(), poller.WithRand(noJitter), poller.WithHistory(false), poller.WithListSweeps(false))
 		if _, err := p.WaitAll(t.Context(), []anchorwait.Ref{{TaskID: task, ExecutionID: a}, {TaskID: task, ExecutionID: b}}); err != nil {
 			t.Fatalf("WaitAll: %v", err)
 		}
@@ -256,7 +261,7 @@ func TestEndToEndRetryAfter(t *testing.T) {
 		if len(ta) < 5 {
 			t.Fatalf("requests for a at %v, want the 429s and more", ta)
 		}
-		for i := 2; i < 4; i++ { // the client's retries of the 2nd request
+		for i := 2; i < 4; i++ { // the polls after the 2nd request's 429
 			if gap := ta[i] - ta[i-1]; gap < 40*time.Second {
 				t.Errorf("a's request %d came %v after the 429 before it, want >= 40s (all: %v)", i+1, gap, ta)
 			}
@@ -264,9 +269,8 @@ func TestEndToEndRetryAfter(t *testing.T) {
 		if gap := ta[4] - ta[3]; gap < 40*time.Second {
 			t.Errorf("a's poll after the last 429 came %v later, want >= 40s: never undercut (all: %v)", gap, ta)
 		}
-		// b was never refused, yet it holds back after each of a's 429s,
-		// from the first one on: the client tells the poller before it
-		// sleeps to retry, not only when it gives up.
+		// b was never refused, yet it holds back after each of a's 429s:
+		// the pause is the Poller's, for all its waits.
 		for _, t429 := range ta[1:4] {
 			for _, tb := range requestTimes(s, b, start) {
 				if tb > t429 && tb < t429+40*time.Second {
@@ -277,58 +281,90 @@ func TestEndToEndRetryAfter(t *testing.T) {
 	})
 }
 
-// TestEndToEndFanOut waits for 400 executions finishing at random over half
-// an hour, through the client and HTTP: requests in flight stay within the
-// bound, and every execution, wherever it is in the list, is polled at once
-// and seen finished within one backoff interval.
+// TestEndToEndFanOut waits for 400 executions of one task finishing at
+// random over half an hour, through the client and HTTP, polled one by one
+// or with pages of the task's list: requests in flight stay within the
+// bound, and every execution, wherever it is in the list, is seen at once
+// and seen finished within one delay cap (one sweep interval, with pages).
 func TestEndToEndFanOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("400 executions over half an hour of fake time")
 	}
-	synctest.Test(t, func(t *testing.T) {
-		const n = 400
-		s := newFake(t, anchortest.WithLatency(20*time.Millisecond))
-		rnd := rand.New(rand.NewPCG(3, 4))
-		refs := make([]anchorwait.Ref, n)
-		finish := make(map[string]time.Duration, n)
-		start := time.Now()
-		for i := range refs {
-			d := time.Duration(rnd.Int64N(int64(30 * time.Minute)))
-			id := s.AddExecution(task, anchortest.Succeed(d/3, d-d/3, ""))
-			refs[i] = anchorwait.Ref{TaskID: task, ExecutionID: id}
-			finish[id] = d
-		}
-		p := newPoller(t, s.Client(), poller.WithConcurrency(4))
-		res, err := p.WaitAll(t.Context(), refs)
-		if err != nil {
-			t.Fatalf("WaitAll: %v", err)
-		}
-		if got := s.Stats().MaxInFlight; got > 4 || got < 2 {
-			t.Errorf("at most %d requests in flight, want up to the bound 4 and not over", got)
-		}
-		var worstFirst, worstDetect time.Duration
-		for i, r := range res {
-			if r.ExecutionID != refs[i].ExecutionID || r.Status() != client.StatusSuccess {
-				t.Fatalf("result %d = %+v, want %s succeeded", i, r, refs[i].ExecutionID)
-			}
-			times := requestTimes(s, r.ExecutionID, start)
-			if len(times) != r.Requests {
-				t.Errorf("result %d counts %d polls, the fake saw %d", i, r.Requests, len(times))
-			}
-			worstFirst = max(worstFirst, times[0])
-			last := times[len(times)-1]
-			worstDetect = max(worstDetect, last-finish[r.ExecutionID])
-		}
-		// 400 first requests, 4 at a time, 20ms each, take 2s.
-		if worstFirst > 3*time.Second {
-			t.Errorf("an execution was first polled %v after the start, want within 3s", worstFirst)
-		}
-		// One backoff interval (30s + 20%), plus the request's own time.
-		if worstDetect > 37*time.Second {
-			t.Errorf("an execution was seen finished %v after it finished, want within 37s", worstDetect)
-		}
-		t.Logf("%d requests; latest first poll %v; worst detection %v", len(s.Requests()), worstFirst, worstDetect)
-	})
+	tests := []struct {
+		name       string
+		opts       []poller.Option
+		perID      bool          // every request names one execution
+		maxRequest int           // requests in all, at most
+		maxLag     time.Duration // from an execution's end to its wait's
+	}{
+		// One delay cap (30 s), plus the request's own time.
+		{"one by one", []poller.Option{poller.WithListSweeps(false), poller.WithHistory(false)}, true, 400 * 70, 31 * time.Second},
+		// A page answers for up to 100: far fewer requests, and each
+		// execution is refreshed every sweep interval (10 s) while its page
+		// has others, at the cap when alone on it.
+		{"list sweeps", nil, false, 400 * 20, 31 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const n = 400
+				s := newFake(t, anchortest.WithLatency(20*time.Millisecond))
+				rnd := rand.New(rand.NewPCG(3, 4))
+				refs := make([]anchorwait.Ref, n)
+				finish := make(map[string]time.Duration, n)
+				start := time.Now()
+				for i := range refs {
+					d := time.Duration(rnd.Int64N(int64(30 * time.Minute)))
+					id := s.AddExecution(task, anchortest.Succeed(d/3, d-d/3, ""))
+					refs[i] = anchorwait.Ref{TaskID: task, ExecutionID: id}
+					finish[id] = d
+				}
+				var mu sync.Mutex
+				first := make(map[string]time.Duration, n)
+				seen := poller.WithOnUpdate(func(u poller.Update) {
+					mu.Lock()
+					defer mu.Unlock()
+					if _, ok := first[u.ExecutionID]; !ok && u.Execution != nil {
+						first[u.ExecutionID] = u.Time.Sub(start)
+					}
+				})
+				p := newPoller(t, s.Client(), append([]poller.Option{poller.WithConcurrency(4), seen}, tt.opts...)...)
+				res, err := p.WaitAll(t.Context(), refs)
+				if err != nil {
+					t.Fatalf("WaitAll: %v", err)
+				}
+				if got := s.Stats().MaxInFlight; got > 4 || got < 2 {
+					t.Errorf("at most %d requests in flight, want up to the bound 4 and not over", got)
+				}
+				var worstFirst, worstLag time.Duration
+				counted := 0
+				for i, r := range res {
+					if r.ExecutionID != refs[i].ExecutionID || r.Status() != client.StatusSuccess {
+						t.Fatalf("result %d = %+v, want %s succeeded", i, r, refs[i].ExecutionID)
+					}
+					counted += r.Requests
+					if tt.perID {
+						if times := requestTimes(s, r.ExecutionID, start); len(times) != r.Requests {
+							t.Errorf("result %d counts %d requests, the fake saw %d for it", i, r.Requests, len(times))
+						}
+					}
+					worstFirst = max(worstFirst, first[r.ExecutionID])
+					worstLag = max(worstLag, r.Waited-finish[r.ExecutionID])
+				}
+				if total := s.Stats().Requests; counted != total || total > tt.maxRequest {
+					t.Errorf("results count %d requests, the fake saw %d; want equal, at most %d", counted, total, tt.maxRequest)
+				}
+				// 400 first requests, 4 at a time, 20ms each, take 2s.
+				if worstFirst > 3*time.Second {
+					t.Errorf("an execution was first seen %v after the start, want within 3s", worstFirst)
+				}
+				if worstLag > tt.maxLag {
+					t.Errorf("an execution was seen finished %v after it finished, want within %v", worstLag, tt.maxLag)
+				}
+				t.Logf("%d requests; latest first look %v; worst detection %v", s.Stats().Requests, worstFirst, worstLag)
+			})
+		})
+	}
 }
 
 // The root functions, with the client from the environment.

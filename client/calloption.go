@@ -9,8 +9,9 @@ import "time"
 type CallOption func(*callConfig)
 
 type callConfig struct {
-	single bool
-	resp   *Response
+	single    bool
+	resp      *Response
+	bodyLimit int64
 }
 
 // SingleAttempt makes the call send its request once, whatever
@@ -23,6 +24,14 @@ func SingleAttempt() CallOption { return func(c *callConfig) { c.single = true }
 // server sent besides the data, as of the call's last attempt. r must not
 // be read until the call has returned.
 func CaptureResponse(r *Response) CallOption { return func(c *callConfig) { c.resp = r } }
+
+// BodyLimit caps the response body of the call at n bytes when n is below
+// the Client's cap (see WithMaxBodySize); a larger body is an error
+// matching ErrBodyTooLarge, as soon as its Content-Length says so or its
+// n+1st byte arrives. Package poller reads the pages of a task's list this
+// way, so that a page of large executions costs little before it is
+// refused and asked again smaller.
+func BodyLimit(n int64) CallOption { return func(c *callConfig) { c.bodyLimit = n } }
 
 // Response is what the server's answer to a call said besides its data:
 // see CaptureResponse. The zero Response means no answer came (a refused

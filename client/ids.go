@@ -41,3 +41,21 @@ func shorten(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+// ParseRunID checks that id can be a v2 run ID: 1 to MaxRunIDLen
+// characters of A-Z, a-z, 0-9, - and _ (the API documents a run ID only as
+// a string, and these are the characters that stand in a path segment as
+// they are). It returns id as it is, since run IDs are case-sensitive; the
+// error matches ErrInvalidID. GetRun checks its ID this way.
+func ParseRunID(id string) (string, error) {
+	if !validRunID(id) {
+		return "", invalidRunID(id)
+	}
+	return id, nil
+}
+
+// invalidRunID is the error for a run ID that validRunID refuses, quoting
+// shown, the ID as it may be shown.
+func invalidRunID(shown string) error {
+	return fmt.Errorf("%w: run ID %q: want 1 to %d characters of A-Z, a-z, 0-9, - and _", ErrInvalidID, shorten(shown, 48), MaxRunIDLen)
+}

@@ -27,6 +27,9 @@ type call struct {
 	// that may already have started) only when nothing can have happened: a
 	// refused connection, a 429, or a server that says x-should-retry: true.
 	idempotent bool
+	// maxBody caps the response body (the Client's cap, or a call's
+	// BodyLimit below it).
+	maxBody int64
 }
 
 // endpoint returns a call of method to u, which is c.prefix and a path.
@@ -51,6 +54,10 @@ func (c *Client) do(ctx context.Context, cl call, out target, opts []CallOption)
 	var cfg callConfig
 	if len(opts) > 0 {
 		cfg = newCallConfig(opts)
+	}
+	cl.maxBody = c.maxBodySize
+	if cfg.bodyLimit > 0 && cfg.bodyLimit < cl.maxBody {
+		cl.maxBody = cfg.bodyLimit
 	}
 	resp := Response{Attempts: 1}
 	start := time.Now()
@@ -191,9 +198,12 @@ func (c *Client) attempt(ctx context.Context, cl *call, out target, resp *Respon
 	}
 	r := getReader()
 	defer r.release()
-	if err := r.readAll(hr.Body, hr.ContentLength, c.maxBodySize); err != nil {
+	if err := r.readAll(hr.Body, hr.ContentLength, cl.maxBody); err != nil {
 		var tooLarge errTooLarge
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.As(err, &tooLarge) && cl.maxBody < c.maxBodySize:
+			return fmt.Errorf("%w: %v (the call's BodyLimit)", ErrBodyTooLarge, err)
+		case errors.As(err, &tooLarge):
 			return fmt.Errorf("%w: %v (raise the cap with WithMaxBodySize)", ErrBodyTooLarge, err)
 		}
 		return c.transportError(ctx, actx, fmt.Errorf("read body: %w", err))

@@ -54,6 +54,7 @@ func TestRetriesAgainstFake(t *testing.T) {
 		name     string
 		faults   []anchortest.Fault
 		opts     []client.Option
+		callOpts []client.CallOption
 		wantErr  error // nil for success; else errors.Is target
 		wantText string
 		wantGaps []time.Duration
@@ -136,6 +137,23 @@ func TestRetriesAgainstFake(t *testing.T) {
 			wantGaps: nil,
 		},
 		{
+			name:     "a body over the call's BodyLimit is not retried",
+			faults:   []anchortest.Fault{{Body: anchortest.HugeOutput(2 << 20)}},
+			callOpts: []client.CallOption{client.BodyLimit(1 << 20)},
+			wantErr:  client.ErrBodyTooLarge,
+			wantText: "over 1048576 bytes (the call's BodyLimit)",
+			wantGaps: nil,
+		},
+		{
+			name:     "a BodyLimit over the Client's cap leaves the cap",
+			faults:   []anchortest.Fault{{Body: anchortest.HugeOutput(2 << 20)}},
+			opts:     []client.Option{client.WithMaxBodySize(1 << 20)},
+			callOpts: []client.CallOption{client.BodyLimit(4 << 20)},
+			wantErr:  client.ErrBodyTooLarge,
+			wantText: "over 1048576 bytes (raise the cap with WithMaxBodySize)",
+			wantGaps: nil,
+		},
+		{
 			name:     "no retries when MaxRetries is 0",
 			faults:   []anchortest.Fault{{Status: 502}},
 			opts:     []client.Option{client.WithMaxRetries(0)},
@@ -153,16 +171,16 @@ func TestRetriesAgainstFake(t *testing.T) {
 					Faults: tt.faults,
 				})
 				c := s.Client(append([]client.Option{client.WithRandom(noJitter)}, tt.opts...)...)
-				got, err := c.GetExecution(context.Background(), taskID, exec)
+				got, err := c.GetExecution(context.Background(), taskID, exec, tt.callOpts...)
+				if tt.wantText != "" && (err == nil || !strings.Contains(err.Error(), tt.wantText)) {
+					t.Fatalf("got %v, want an error containing %q", err, tt.wantText)
+				}
 				switch {
-				case tt.wantText != "":
-					if err == nil || !strings.Contains(err.Error(), tt.wantText) {
-						t.Fatalf("got %v, want an error containing %q", err, tt.wantText)
-					}
 				case tt.wantErr != nil:
 					if !errors.Is(err, tt.wantErr) {
 						t.Fatalf("got %v, want %v", err, tt.wantErr)
 					}
+				case tt.wantText != "":
 				default:
 					if err != nil || got.Status != client.StatusRunning {
 						t.Fatalf("got %+v, %v; want the running execution", got, err)

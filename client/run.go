@@ -112,11 +112,7 @@ func (c *Client) checkRunID(id string) error {
 	if validRunID(id) {
 		return nil
 	}
-	shown := c.redact(id)
-	if len(shown) > 48 {
-		shown = shown[:48] + "..."
-	}
-	return fmt.Errorf("%w: run ID %q: want 1 to %d characters of A-Z, a-z, 0-9, - and _", ErrInvalidID, shown, MaxRunIDLen)
+	return invalidRunID(c.redact(id))
 }
 
 // RunTaskV2 starts a task with POST /v2/tasks/{taskId}/run and returns the

@@ -15,29 +15,36 @@ import (
 // maxPause bounds one pause of all requests, whatever the server asks.
 const maxPause = 24 * time.Hour
 
+// minPause is the shortest pause of every request after a 429 that asks
+// for no wait.
+const minPause = time.Second
+
 // budget is the one gate every request of a Poller passes, whichever wait,
-// retry, list page or start it is for: a bound on requests in flight, an
-// optional rate limit, and a pause that a 429 (or a Retry-After) sets for
+// retry, list page or start it is for: a bound on requests in flight, the
+// caller's rate limit, the server's (what its RateLimit headers say, or
+// what its 429s show), and a pause that a 429 (or a Retry-After) sets for
 // all of them. It is safe for concurrent use.
 type budget struct {
 	slots   *semaphore.Weighted
-	limiter *rate.Limiter // nil: no rate limit
+	limiter *rate.Limiter // the caller's; nil for none
+	server  *serverLimit  // nil unless WithServerRateLimits
 	// pauseUntil is a time, in Unix nanoseconds, before which no request
 	// is sent; 0 when none was asked for.
 	pauseUntil atomic.Int64
-	// minPause is the shortest pause after a 429 without Retry-After, and
-	// maxWait the longest a server's wait is honoured for.
-	minPause, maxWait time.Duration
+	// maxWait is the longest a server's wait is honoured for.
+	maxWait time.Duration
 }
 
 func newBudget(cfg *config) *budget {
 	b := &budget{
-		slots:    semaphore.NewWeighted(int64(cfg.concurrency)),
-		minPause: cfg.policy.InitialInterval,
-		maxWait:  min(cfg.transientLimit, maxPause),
+		slots:   semaphore.NewWeighted(int64(cfg.concurrency)),
+		maxWait: min(cfg.transientLimit, maxPause),
 	}
 	if cfg.rate > 0 {
 		b.limiter = rate.NewLimiter(rate.Limit(cfg.rate), 1)
+	}
+	if cfg.serverLimits {
+		b.server = newServerLimit()
 	}
 	return b
 }
@@ -55,8 +62,11 @@ func (b *budget) acquire(ctx context.Context, timer *time.Timer) error {
 			b.slots.Release(1)
 			return err
 		}
-		if b.limiter != nil {
-			if err := b.limiter.Wait(ctx); err != nil {
+		for _, l := range [...]*rate.Limiter{b.limiter, b.server.limiter()} {
+			if l == nil {
+				continue
+			}
+			if err := l.Wait(ctx); err != nil {
 				b.slots.Release(1)
 				// The limiter refuses at once a wait that would outlast
 				// the deadline: no request can be sent before ctx ends.
@@ -78,27 +88,39 @@ func (b *budget) acquire(ctx context.Context, timer *time.Timer) error {
 	}
 }
 
-// release hands back the slot of a request that ended with err, after
-// pausing every request for the wait the answer asked for: a 429 pauses
-// for its Retry-After (or, without one, the policy's initial interval), any
-// other transient error for its Retry-After. The pause is set before the
-// slot is free, so no request queued for it can slip out in between.
-func (b *budget) release(err error) {
+// release hands back the slot of a request that ended with err, its
+// answer described by resp (nil when unknown), after pausing every request
+// for the wait the answer asked for: a 429 pauses for its Retry-After (or,
+// without one, a second), any other transient error for its Retry-After;
+// and after learning what the answer says of the server's rate limit. The
+// pause is set before the slot is free, so no request queued for it can
+// slip out in between.
+func (b *budget) release(resp *client.Response, err error) {
+	now := time.Now()
+	limited := errors.Is(err, client.ErrRateLimited)
 	if err != nil && client.IsTransient(err) {
 		wait, _ := client.RetryAfterOf(err)
-		if errors.Is(err, client.ErrRateLimited) {
-			wait = max(wait, b.minPause)
+		if limited {
+			wait = max(wait, minPause)
 		}
 		if wait = min(wait, b.maxWait); wait > 0 {
-			b.pause(time.Now().Add(wait))
+			b.pause(now.Add(wait))
+		}
+	}
+	if resp != nil && b.server != nil {
+		if until, ok := b.server.observe(resp, limited, now); ok {
+			b.pause(now.Add(min(until.Sub(now), b.maxWait)))
 		}
 	}
 	b.slots.Release(1)
 }
 
-// pause holds every request back until t, unless a longer pause holds
-// already.
+// pause holds every request back until t (at most maxPause from now),
+// unless a longer pause holds already.
 func (b *budget) pause(t time.Time) {
+	if limit := time.Now().Add(maxPause); t.After(limit) {
+		t = limit
+	}
 	n := t.UnixNano()
 	for {
 		old := b.pauseUntil.Load()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
+	"github.com/anchorwait/anchorwait/internal/words"
 )
 
 // entry is the state of the wait for one execution: a small record in its
@@ -15,19 +16,35 @@ type entry struct {
 	ref Ref
 	idx int // index of ref's first copy in the refs given
 
-	// queue bookkeeping
-	due int64 // Unix nanoseconds
-	seq uint64
-	pos int // index in the heap, -1 when not queued
+	// Scheduling state, guarded by the waiting's mutex.
+	due  int64  // Unix nanoseconds
+	seq  uint64 // push order
+	pos  int    // index in the queue's heap, -1 when not queued
+	held bool   // a job has it: only that job's worker touches the rest
+	// parkedOn is the page of its task's list it waits for (0 for the
+	// pages looking for entries not placed yet), held meanwhile; -1 when
+	// not parked.
+	parkedOn int
+	// listPos is where the execution stood in its task's list (0 is the
+	// newest) when the list's total was listTotal; -1 when not known.
+	listPos, listTotal int
 
 	exec     *client.Execution // last execution seen; nil before any
-	requests int               // HTTP requests made for it
+	run      *client.Run       // for a run, the run as last seen
+	requests int               // HTTP requests made on its account
+	seen     time.Time         // when exec was seen
+	changed  time.Time         // when its status was first seen as it is
+	hinted   bool              // a hint came while a job held it: due at once after
+	// began is when the execution began by the local clock (its
+	// startTime corrected for the server's clock), zero when unknown or
+	// absurd; running is when it was first seen running, zero before.
+	began, running time.Time
 
 	lastErr   error     // error of the last request, nil if it brought a status
 	failSince time.Time // start of the current run of transient errors
 	failures  int       // transient errors in a row
 
-	finished bool
+	finished bool  // guarded by the waiting's mutex
 	err      error // the outcome, once finished
 	stopped  bool  // the context ended the wait
 }
@@ -40,12 +57,13 @@ func (e *entry) status() client.Status {
 	return e.exec.Status
 }
 
-// reply is what one request for an entry brought back.
+// reply is what one request brought back for an entry.
 type reply struct {
 	exec     *client.Execution
+	run      *client.Run // for a run
 	err      error
-	resp     client.Response
-	requests int // HTTP requests it took (0 when none could be sent)
+	resp     *client.Response // the answer it came in
+	requests int              // HTTP requests to count on the entry's account
 }
 
 // requestsMade counts the HTTP requests of one call: as the client reports
@@ -79,7 +97,10 @@ func (w *waiting) observe(e *entry, r *reply, now time.Time) (done bool, retryAf
 		// postpone the end of the wait: poll again when that bound is up.
 		return false, min(retryAfter, w.p.cfg.transientLimit), nil
 	}
-	e.exec, e.lastErr, e.failures = r.exec, nil, 0
+	w.see(e, r.exec, r.resp, now)
+	if r.run != nil {
+		e.run = r.run
+	}
 	switch st := r.exec.Status; {
 	case st == client.StatusSuccess:
 		return true, 0, nil
@@ -87,6 +108,60 @@ func (w *waiting) observe(e *entry, r *reply, now time.Time) (done bool, retryAf
 		return true, 0, newUnsuccessful(r.exec, w.p.redact)
 	}
 	return false, 0, nil
+}
+
+// maxStartAge bounds how old a startTime may say an execution is before it
+// is taken as absurd (and the wait's own clock used instead).
+const maxStartAge = 30 * 24 * time.Hour
+
+// see records exec, seen at now in an answer described by resp: its
+// status, when it began (its startTime on our clock) and when it started
+// running.
+func (w *waiting) see(e *entry, exec *client.Execution, resp *client.Response, now time.Time) {
+	prevSeen, prevStatus := e.seen, e.status()
+	e.exec, e.seen, e.lastErr, e.failures = exec, now, nil, 0
+	if exec.Status != prevStatus || e.changed.IsZero() {
+		e.changed = now
+	}
+	if w.p.cfg.ageSchedule {
+		e.began = beganAt(exec.StartTime, resp, now)
+	}
+	if exec.Status == client.StatusRunning && e.running.IsZero() {
+		switch {
+		case prevStatus == "" && !e.began.IsZero():
+			e.running = e.began // running already at the first look
+		case prevStatus == "":
+			e.running = now
+		default: // it started between the last look and this one
+			e.running = prevSeen.Add(now.Sub(prevSeen) / 2)
+		}
+	}
+}
+
+// beganAt returns when an execution that started at start by the server's
+// clock began by ours, using the answer's Date header for the difference
+// between the clocks; the zero Time when start is zero or absurd (in the
+// future, or older than maxStartAge).
+func beganAt(start time.Time, resp *client.Response, now time.Time) time.Time {
+	if start.IsZero() {
+		return time.Time{}
+	}
+	began := start
+	if resp != nil && !resp.Date.IsZero() && !resp.Received.IsZero() {
+		// Date has whole seconds: the server's clock read Date to Date+1s
+		// when the answer left, so a difference within that second says
+		// nothing, and the clocks are taken to agree.
+		if skew := resp.Date.Sub(resp.Received); skew > time.Second || skew < -time.Second {
+			began = start.Add(-skew)
+		}
+	}
+	switch {
+	case began.After(now.Add(time.Minute)), now.Sub(began) > maxStartAge:
+		return time.Time{}
+	case began.After(now):
+		return now // a clock a little off
+	}
+	return began
 }
 
 // classify returns the error that ends the wait for a failed request, or
@@ -105,7 +180,7 @@ func (w *waiting) classify(e *entry, err error, now time.Time) error {
 		}
 		e.failures++
 		if d := now.Sub(e.failSince); d >= w.p.cfg.transientLimit {
-			return fmt.Errorf("requests failing for %v (%s in a row): %w", d.Round(time.Millisecond), plural(e.failures, "error"), err)
+			return fmt.Errorf("requests failing for %v (%s in a row): %w", d.Round(time.Millisecond), words.Plural(e.failures, "error"), err)
 		}
 		return nil
 	}
@@ -120,9 +195,9 @@ func contextError(ctx context.Context, e *entry) error {
 	case e.requests == 0:
 		seen = "no request made"
 	case e.status() == "":
-		seen = "no status seen after " + plural(e.requests, "request")
+		seen = "no status seen after " + words.Plural(e.requests, "request")
 	default:
-		seen = fmt.Sprintf("last status %s after %s", e.status(), plural(e.requests, "request"))
+		seen = fmt.Sprintf("last status %s after %s", e.status(), words.Plural(e.requests, "request"))
 	}
 	if e.lastErr != nil {
 		seen += "; last request failed: " + e.lastErr.Error()
@@ -139,10 +214,3 @@ type contextEndError struct{ err error }
 
 func (e *contextEndError) Error() string { return e.err.Error() }
 func (e *contextEndError) Unwrap() error { return e.err }
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}

@@ -3,6 +3,7 @@ package poller
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/anchorwait/anchorwait/client"
 )
@@ -52,3 +53,23 @@ func (e *UnsuccessfulError) Error() string {
 
 // Is reports whether target is ErrUnsuccessful.
 func (e *UnsuccessfulError) Is(target error) bool { return target == ErrUnsuccessful }
+
+// ErrStalled matches, with errors.Is, the error of a wait that WithStall
+// ended: the execution's status had not changed for that long. errors.As
+// with a *StalledError gives the status and for how long.
+var ErrStalled = errors.New("execution stalled")
+
+// StalledError is the error of a wait whose execution kept one status for
+// the WithStall duration. It matches ErrStalled with errors.Is.
+type StalledError struct {
+	Status client.Status // the status it kept
+	For    time.Duration // how long it had kept it
+}
+
+// Error returns "status STATUS unchanged for DURATION".
+func (e *StalledError) Error() string {
+	return fmt.Sprintf("status %s unchanged for %v", e.Status, e.For.Round(time.Second))
+}
+
+// Is reports whether target is ErrStalled.
+func (e *StalledError) Is(target error) bool { return target == ErrStalled }

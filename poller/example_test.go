@@ -14,28 +14,39 @@ import (
 // to poll next. The Poller calls it after every request; so can a test.
 func ExamplePolicy_NextPoll() {
 	p := poller.DefaultPolicy()
-	start := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	var waits []time.Duration
-	for n := 1; n <= 11; n++ {
-		// r = 0.5 is no jitter; r in [0, 1) spreads each delay by ±20 %.
-		waits = append(waits, p.NextPoll(poller.Moment{Now: start, Started: start, Requests: n}, 0.5).Wait)
+	began := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	// The polls of a wait that starts with the execution, by the
+	// execution's age: 4 s, then each 60 % older, never more than 30 s
+	// apart. (r is the random number for jitter: 0 leaves the delay whole.)
+	now := began
+	var ages []string
+	for range 10 {
+		ages = append(ages, now.Sub(began).Round(time.Millisecond).String())
+		now = now.Add(p.NextPoll(poller.Moment{Now: now, Started: began, Began: began}, 0).Wait)
 	}
-	fmt.Println(waits)
-	// The delays stop growing at 25s, so that no jittered delay is above the
-	// max interval, 30s.
-	fmt.Println(p.NextPoll(poller.Moment{Now: start, Started: start, Requests: 20}, 0.999).Wait)
+	fmt.Println(ages)
 
-	// With a deadline, the poll that would cross it moves to just before it.
-	deadline := start.Add(time.Minute) // the last poll may land at 59s
-	now := start.Add(50 * time.Second)
-	m := poller.Moment{Now: now, Started: start, Deadline: deadline, Requests: 9}
-	fmt.Printf("%+v\n", p.NextPoll(m, 0.5))
-	// A server's Retry-After is never undercut, even if it leaves no poll.
+	// A wait that attaches to an execution ten minutes old starts at the
+	// cap, not at 4 s.
+	late := began.Add(10 * time.Minute)
+	fmt.Println(p.NextPoll(poller.Moment{Now: late, Started: late, Began: began}, 0).Wait)
+
+	// What the task's history says (most runs take 40 s to 60 s) lets a
+	// running execution sleep until the window, then poll it densely.
+	est := poller.Estimate{Low: 40 * time.Second, High: 60 * time.Second}
+	m := poller.Moment{Now: began.Add(20 * time.Second), Started: began, Began: began, Running: began, Estimate: est}
+	fmt.Println(p.NextPoll(m, 0).Wait)
+
+	// With a deadline, the poll that would cross it moves to just before it;
+	// and a server's Retry-After is never undercut, even if it leaves no poll.
+	m = poller.Moment{Now: began.Add(50 * time.Second), Started: began, Began: began, Deadline: began.Add(time.Minute)}
+	fmt.Printf("%+v\n", p.NextPoll(m, 0))
 	m.RetryAfter = 20 * time.Second
-	fmt.Printf("%+v\n", p.NextPoll(m, 0.5))
+	fmt.Printf("%+v\n", p.NextPoll(m, 0))
 	// Output:
-	// [1s 1.5s 2.25s 3.375s 5.0625s 7.59375s 11.390625s 17.0859375s 25s 25s 25s]
-	// 29.99s
+	// [0s 4s 6.4s 10.24s 16.384s 26.214s 41.943s 1m7.109s 1m37.109s 2m7.109s]
+	// 30s
+	// 20s
 	// {Wait:9s Final:true None:false}
 	// {Wait:0s Final:false None:true}
 }
@@ -93,5 +104,5 @@ func ExamplePoller_Wait() {
 	fmt.Println(err)
 	// Output:
 	// failure selector #buy not found
-	// poller: poll policy: jitter 1.5: must be in [0, 1) (0.2 means ±20%)
+	// poller: poll policy: jitter 1.5: must be in [0, 1) (0.1 means up to 10% shorter)
 }

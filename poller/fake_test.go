@@ -138,8 +138,8 @@ func uid(name string) string {
 	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(name)).String()
 }
 
-// half is a random source that always returns 0.5: no jitter at all.
-func half() float64 { return 0.5 }
+// noJitter is a random source that always returns 0: no jitter at all.
+func noJitter() float64 { return 0 }
 
 // secs converts fractional seconds to a Duration.
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

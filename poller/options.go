@@ -18,6 +18,9 @@ const (
 	DefaultTransientLimit = 5 * time.Minute
 	// DefaultConcurrency is how many requests a Poller has in flight at most.
 	DefaultConcurrency = 8
+	// DefaultSweepInterval is the longest a swept execution goes without
+	// being refreshed (see WithSweepInterval).
+	DefaultSweepInterval = 10 * time.Second
 )
 
 // Option configures a Poller; see New.
@@ -34,6 +37,15 @@ type config struct {
 	logger         *slog.Logger
 	rand           func() float64
 	randSet        bool
+
+	ageSchedule   bool // place polls in the execution's age, from its startTime
+	history       bool // learn the task's durations from its list and the waits
+	sweeps        bool // answer many executions of one task with list pages
+	pageSize      int
+	sweepInterval time.Duration
+	serverLimits  bool          // pace by the server's RateLimit headers
+	hintInterval  time.Duration // with Hint: polls are a safety net this far apart; 0 without
+	stall         time.Duration // end a wait whose status has not changed for this long; 0 never
 }
 
 func defaultConfig() config {
@@ -42,12 +54,21 @@ func defaultConfig() config {
 		notFoundGrace:  DefaultNotFoundGrace,
 		transientLimit: DefaultTransientLimit,
 		concurrency:    DefaultConcurrency,
+		ageSchedule:    true,
+		history:        true,
+		sweeps:         true,
+		pageSize:       DefaultPageSize,
+		sweepInterval:  DefaultSweepInterval,
+		serverLimits:   true,
 	}
 }
 
 func (c *config) validate() error {
 	if err := c.policy.Validate(); err != nil {
 		return err
+	}
+	if c.hintInterval > 0 && c.hintInterval < c.policy.InitialInterval {
+		return fmt.Errorf("hinted max interval %v: must be at least the initial interval %v", c.hintInterval, c.policy.InitialInterval)
 	}
 	switch {
 	case c.notFoundGrace < 0:
@@ -60,6 +81,14 @@ func (c *config) validate() error {
 		return fmt.Errorf("rate %v requests/s: must be a finite number >= 0 (0 means no limit)", c.rate)
 	case c.randSet && c.rand == nil:
 		return errors.New("random source: must not be nil")
+	case c.pageSize < 1 || c.pageSize > MaxPageSize:
+		return fmt.Errorf("page size %d: must be from 1 to %d", c.pageSize, MaxPageSize)
+	case c.sweepInterval < 0:
+		return fmt.Errorf("sweep interval %v: must be 0 or more (0 leaves swept executions on their own schedules)", c.sweepInterval)
+	case c.hintInterval < 0:
+		return fmt.Errorf("hinted max interval %v: must be 0 or more (0 for no hints)", c.hintInterval)
+	case c.stall < 0:
+		return fmt.Errorf("stall %v: must be 0 or more (0 never ends a wait for it)", c.stall)
 	}
 	return nil
 }
@@ -141,3 +170,89 @@ func WithOnUpdate(f func(Update)) Option { return func(c *config) { c.onUpdate =
 // in its records has the API key blanked out when the API can do that (see
 // API). nil, the default, logs nothing.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithAgeSchedule places polls in the execution's age, counted from its
+// startTime (corrected for the server's clock with the answer's Date
+// header), when on (the default): a wait that attaches to an old
+// execution starts at long delays instead of short ones. Off, or with a
+// startTime that is absurd (in the future, or older than 30 days), the age
+// counts from the start of the wait.
+func WithAgeSchedule(on bool) Option { return func(c *config) { c.ageSchedule = on } }
+
+// WithHistory makes the Poller learn how long a task's executions run, when
+// on (the default): the first request of a wait on a task it knows nothing
+// of is a page of the task's list, which answers for the execution when it
+// is on it and shows how long the task's recent executions ran; the waits
+// that end add to it. The schedule then sleeps until the short end of what
+// the task's executions take and polls densely through what most take
+// (see Policy.NextPoll). A history that is wrong costs a few requests and
+// corrects itself as executions end.
+func WithHistory(on bool) Option { return func(c *config) { c.history = on } }
+
+// WithListSweeps makes a wait for several executions of one task refresh
+// them with pages of the task's list, each of which answers for up to a
+// page of them, instead of a GET each, when on (the default). Executions
+// the pages do not find are polled one by one. A list that fails is left
+// alone for a while, and its executions polled one by one meanwhile.
+func WithListSweeps(on bool) Option { return func(c *config) { c.sweeps = on } }
+
+// WithPageSize sets how many executions a list page asks for (default
+// DefaultPageSize, at most 1000). Under a rate limit (WithRate) a wait for
+// many executions of one task asks for larger pages, up to 1000, so that
+// refreshing them all takes at most half a sweep interval of the budget. A
+// page over the client's body cap halves it for that task.
+func WithPageSize(n int) Option { return func(c *config) { c.pageSize = n } }
+
+// WithSweepInterval sets the longest an execution refreshed by list pages
+// goes without being refreshed, when that costs fewer requests than its
+// own schedule (default DefaultSweepInterval): with a page answering for
+// many executions, each is seen ending within that time. 0 leaves them on
+// their own schedules.
+func WithSweepInterval(d time.Duration) Option { return func(c *config) { c.sweepInterval = d } }
+
+// WithServerRateLimits makes the Poller pace its requests by what the
+// server's RateLimit and RateLimit-Policy headers say remains of the API
+// key's quota, read on every answer, when on (the default): it spreads the
+// requests left over the time to the reset, and holds them all when none
+// is left, before a 429 rather than after. As the server counts for the
+// key, this also keeps several processes that share a key within its
+// limit.
+func WithServerRateLimits(on bool) Option { return func(c *config) { c.serverLimits = on } }
+
+// sweepPageSize is the page size for a task with n executions waited for:
+// the configured one, or under a rate limit one large enough (up to
+// MaxPageSize) that refreshing them all takes at most half a sweep
+// interval of the rate, so a sweep keeps its interval within the budget.
+func (c *config) sweepPageSize(n int) int {
+	if c.rate <= 0 || c.sweepInterval <= 0 {
+		return c.pageSize
+	}
+	pages := c.rate * c.sweepInterval.Seconds() / 2 // pages a sweep may take
+	need := int(math.Ceil(float64(n) / max(pages, 1)))
+	return min(max(c.pageSize, need), MaxPageSize)
+}
+
+// WithHints tells the Poller that Hint will be called when the executions
+// it waits for may have changed (a webhook receiver does that, see package
+// webhook): polls then become a safety net, the first at once and the next
+// maxInterval apart (say 5 min), and a hint makes a wait due at once, so a
+// healthy webhook costs about two requests an execution, the first and the
+// one that confirms its end. maxInterval must be at least the policy's
+// initial interval; 0, the default, means no hints are expected.
+func WithHints(maxInterval time.Duration) Option {
+	return func(c *config) { c.hintInterval = maxInterval }
+}
+
+// WithStall ends the wait of an execution whose status has not changed for
+// d (queued for ever, say) with a *StalledError, which matches ErrStalled;
+// 0, the default, never does.
+func WithStall(d time.Duration) Option { return func(c *config) { c.stall = d } }
+
+// pollPolicy is the schedule the Poller's waits follow: its policy, or with
+// hints one that polls at once and then every hint interval.
+func (c *config) pollPolicy() Policy {
+	if c.hintInterval <= 0 {
+		return c.policy
+	}
+	return Policy{InitialInterval: c.hintInterval, MaxInterval: c.hintInterval, Multiplier: c.policy.Multiplier, Jitter: c.policy.Jitter}
+}

@@ -18,8 +18,8 @@ func TestNewValidates(t *testing.T) {
 		want []string // parts of the message
 	}{
 		{"initial interval", poller.WithInitialInterval(-time.Second), []string{"initial interval -1s", "greater than 0"}},
-		{"max interval", poller.WithMaxInterval(100 * time.Millisecond), []string{"max interval 100ms", "at least the initial interval 1s"}},
-		{"multiplier", poller.WithMultiplier(0.9), []string{"multiplier 0.9", ">= 1"}},
+		{"max interval", poller.WithMaxInterval(100 * time.Millisecond), []string{"max interval 100ms", "at least the initial interval 4s"}},
+		{"multiplier", poller.WithMultiplier(0.9), []string{"multiplier 0.9", "greater than 1"}},
 		{"jitter", poller.WithJitter(1.5), []string{"jitter 1.5", "[0, 1)"}},
 		{"policy", poller.WithPolicy(poller.Policy{}), []string{"initial interval 0s"}},
 		{"not-found grace", poller.WithNotFoundGrace(-time.Minute), []string{"not-found grace -1m0s", "0 or more"}},
@@ -59,12 +59,12 @@ func TestScheduleOptions(t *testing.T) {
 		want []time.Duration
 	}{
 		{"defaults, no jitter", []poller.Option{nil, poller.WithRate(0), poller.WithJitter(0)},
-			[]time.Duration{0, secs(1), secs(2.5), secs(4.75), secs(8.125)}},
+			[]time.Duration{0, secs(4), secs(6.4), secs(10.24), secs(16.384)}},
 		{"each field", []poller.Option{poller.WithInitialInterval(2 * time.Second), poller.WithMaxInterval(5 * time.Second),
 			poller.WithMultiplier(2), poller.WithJitter(0)},
-			[]time.Duration{0, secs(2), secs(6), secs(11), secs(16)}},
-		{"whole policy", []poller.Option{poller.WithPolicy(poller.Policy{InitialInterval: time.Second, MaxInterval: time.Second, Multiplier: 1})},
-			[]time.Duration{0, secs(1), secs(2), secs(3), secs(4)}},
+			[]time.Duration{0, secs(2), secs(4), secs(8), secs(13)}}, // 2 s, doubling, at most 5 s apart
+		{"whole policy", []poller.Option{poller.WithPolicy(poller.Policy{InitialInterval: 2 * time.Second, MaxInterval: 2 * time.Second, Multiplier: 2})},
+			[]time.Duration{0, secs(2), secs(4), secs(6), secs(8)}}, // doubling, capped at the first delay: every 2 s
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

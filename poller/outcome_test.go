@@ -39,13 +39,13 @@ func TestWaitOutcomes(t *testing.T) {
 		{name: "success at once", steps: []step{{status: client.StatusSuccess}},
 			wantStatus: client.StatusSuccess, wantPolls: 1},
 		{name: "running then success", steps: runningThen(10*time.Second, client.StatusSuccess),
-			wantStatus: client.StatusSuccess, wantPolls: 6, wantEnd: secs(13.1875)},
+			wantStatus: client.StatusSuccess, wantPolls: 4, wantEnd: secs(10.24)},
 		{name: "queued running success", steps: []step{{status: client.StatusQueued}, {at: secs(2), status: client.StatusRunning}, {at: secs(4), status: client.StatusSuccess}},
-			wantStatus: client.StatusSuccess, wantPolls: 4, wantEnd: secs(4.75)},
+			wantStatus: client.StatusSuccess, wantPolls: 2, wantEnd: secs(4)},
 		{name: "failure with message", steps: []step{running, {at: secs(2), status: client.StatusFailure, msg: "element not found"}},
 			wantIs: []error{poller.ErrUnsuccessful}, wantAs: client.StatusFailure, wantMsg: "element not found",
 			wantText:   []string{"execution ended failure: element not found"},
-			wantStatus: client.StatusFailure, wantPolls: 3, wantEnd: secs(2.5)},
+			wantStatus: client.StatusFailure, wantPolls: 2, wantEnd: secs(4)},
 		{name: "timeout", steps: []step{{status: client.StatusTimeout}},
 			wantIs: []error{poller.ErrUnsuccessful}, wantAs: client.StatusTimeout,
 			wantText: []string{"execution ended timeout"}, wantStatus: client.StatusTimeout, wantPolls: 1},
@@ -54,7 +54,7 @@ func TestWaitOutcomes(t *testing.T) {
 			wantStatus: client.StatusCancelled, wantPolls: 1},
 		{name: "401 ends at once", steps: []step{running, {at: secs(1), err: apiError(401, 0)}},
 			wantIs: []error{client.ErrUnauthorized}, wantNot: []error{poller.ErrUnsuccessful},
-			wantText: []string{"API answered 401"}, wantStatus: client.StatusRunning, wantPolls: 2, wantEnd: secs(1)},
+			wantText: []string{"API answered 401"}, wantStatus: client.StatusRunning, wantPolls: 2, wantEnd: secs(4)},
 		{name: "403 ends at once", steps: []step{{err: apiError(403, 0)}},
 			wantIs: []error{client.ErrUnauthorized}, wantPolls: 1},
 		{name: "400 ends at once", steps: []step{{err: apiError(400, 0)}},
@@ -66,62 +66,62 @@ func TestWaitOutcomes(t *testing.T) {
 		{name: "unclassified error ends at once", steps: []step{{err: errors.New("disk on fire")}},
 			wantText: []string{"disk on fire"}, wantPolls: 1},
 		{name: "404 within the grace", steps: []step{{at: 0, err: notFound("e1")}, {at: secs(3), status: client.StatusRunning}, {at: secs(5), status: client.StatusSuccess}},
-			wantStatus: client.StatusSuccess, wantPolls: 5, wantEnd: secs(8.125)},
+			wantStatus: client.StatusSuccess, wantPolls: 3, wantEnd: secs(6.4)},
 		{name: "404 past the grace", steps: []step{{at: 0, err: notFound("e1")}},
-			wantIs: []error{client.ErrNotFound}, wantText: []string{"still not found 13.188s after the wait started"},
-			wantPolls: 6, wantEnd: secs(13.1875)},
+			wantIs: []error{client.ErrNotFound}, wantText: []string{"still not found 10.24s after the wait started"},
+			wantPolls: 4, wantEnd: secs(10.24)},
 		{name: "404 after being seen, past the grace", steps: []step{running, {at: 20 * time.Second, err: notFound("e1")}},
-			wantIs: []error{client.ErrNotFound}, wantStatus: client.StatusRunning, wantPolls: 7, wantEnd: secs(20.78125)},
+			wantIs: []error{client.ErrNotFound}, wantStatus: client.StatusRunning, wantPolls: 6, wantEnd: secs(26.2144)},
 		{name: "5xx that pass", steps: []step{{err: apiError(503, 0)}, {at: 2 * time.Minute, status: client.StatusRunning}, {at: 3 * time.Minute, status: client.StatusSuccess}},
-			wantStatus: client.StatusSuccess, wantPolls: 15, wantEnd: secs(199.2578125)},
+			wantStatus: client.StatusSuccess, wantPolls: 12, wantEnd: secs(187.108864)},
 		{name: "5xx past the limit", steps: []step{running, {at: secs(1), err: apiError(503, 0)}},
-			wantIs: []error{}, wantText: []string{"requests failing for 5m23.258s (19 errors in a row)", "503"},
-			wantStatus: client.StatusRunning, wantPolls: 20, wantEnd: secs(324.2578125)},
+			wantIs: []error{}, wantText: []string{"requests failing for 5m3.109s (15 errors in a row)", "503"},
+			wantStatus: client.StatusRunning, wantPolls: 16, wantEnd: secs(307.108864)},
 		{name: "429 past the limit", steps: []step{{err: apiError(429, 0)}},
-			wantIs: []error{client.ErrRateLimited}, wantPolls: 20, wantEnd: secs(324.2578125)},
+			wantIs: []error{client.ErrRateLimited}, wantPolls: 16, wantEnd: secs(307.108864)},
 		{name: "network errors past the limit", steps: []step{{err: fmt.Errorf("%w: connection refused", client.ErrTransport)}},
-			wantIs: []error{client.ErrTransport}, wantPolls: 20, wantEnd: secs(324.2578125)},
+			wantIs: []error{client.ErrTransport}, wantPolls: 16, wantEnd: secs(307.108864)},
 		{name: "garbled bodies that pass", steps: []step{{err: fmt.Errorf("%w: unexpected EOF", client.ErrBadResponse)}, {at: 10 * time.Second, status: client.StatusSuccess}},
-			wantStatus: client.StatusSuccess, wantPolls: 6, wantEnd: secs(13.1875)},
+			wantStatus: client.StatusSuccess, wantPolls: 4, wantEnd: secs(10.24)},
 		{name: "nil execution and nil error", steps: nil, // see the nil script below
-			wantIs: []error{client.ErrBadResponse}, wantPolls: 20, wantEnd: secs(324.2578125)},
+			wantIs: []error{client.ErrBadResponse}, wantPolls: 16, wantEnd: secs(307.108864)},
 		{name: "unknown status then success", steps: []step{{status: "paused"}, {at: 5 * time.Second, status: client.StatusSuccess}},
-			wantStatus: client.StatusSuccess, wantPolls: 5, wantEnd: secs(8.125)},
+			wantStatus: client.StatusSuccess, wantPolls: 3, wantEnd: secs(6.4)},
 		{name: "unknown status until the deadline", steps: []step{{status: "paused"}},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeout(ctx, 2*time.Minute)
 			},
-			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"context deadline exceeded (last status paused after 12 requests)"},
-			wantStatus: "paused", wantPolls: 12, wantEnd: 2 * time.Minute},
+			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"context deadline exceeded (last status paused after 10 requests)"},
+			wantStatus: "paused", wantPolls: 10, wantEnd: 2 * time.Minute},
 		{name: "cancelled while running", steps: []step{running}, cancel: 30 * time.Second,
 			wantIs: []error{context.Canceled}, wantNot: []error{context.DeadlineExceeded, poller.ErrUnsuccessful},
-			wantText:   []string{"context canceled (last status running after 7 requests)"},
-			wantStatus: client.StatusRunning, wantPolls: 7, wantEnd: 30 * time.Second},
+			wantText:   []string{"context canceled (last status running after 6 requests)"},
+			wantStatus: client.StatusRunning, wantPolls: 6, wantEnd: 30 * time.Second},
 		{name: "deadline while queued", steps: []step{{status: client.StatusQueued}},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeout(ctx, 45*time.Second)
 			},
-			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"last status queued after 9 requests"},
-			wantStatus: client.StatusQueued, wantPolls: 9, wantEnd: 45 * time.Second},
+			wantIs: []error{context.DeadlineExceeded}, wantText: []string{"last status queued after 8 requests"},
+			wantStatus: client.StatusQueued, wantPolls: 8, wantEnd: 45 * time.Second},
 		{name: "deadline with a cause", steps: []step{running},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeoutCause(ctx, 10*time.Second, budgetCause)
 			},
 			wantIs: []error{context.DeadlineExceeded, budgetCause}, wantText: []string{"context deadline exceeded: CI budget spent (last status running"},
-			wantStatus: client.StatusRunning, wantPolls: 6, wantEnd: 10 * time.Second},
+			wantStatus: client.StatusRunning, wantPolls: 4, wantEnd: 10 * time.Second},
 		{name: "deadline during transient errors", steps: []step{running, {at: secs(1), err: apiError(502, 0)}},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeout(ctx, 30*time.Second)
 			},
 			wantIs: []error{context.DeadlineExceeded}, wantNot: []error{client.ErrNotFound},
-			wantText:   []string{"last status running after 8 requests; last request failed:", "502"},
-			wantStatus: client.StatusRunning, wantPolls: 8, wantEnd: 30 * time.Second},
+			wantText:   []string{"last status running after 7 requests; last request failed:", "502"},
+			wantStatus: client.StatusRunning, wantPolls: 7, wantEnd: 30 * time.Second},
 		{name: "deadline while not found yet", steps: []step{{err: notFound("e1")}},
 			ctx: func(ctx context.Context) (context.Context, context.CancelFunc) {
 				return context.WithTimeout(ctx, 5*time.Second)
 			},
 			wantIs: []error{context.DeadlineExceeded}, wantNot: []error{client.ErrNotFound},
-			wantText: []string{"no status seen after 4 requests"}, wantPolls: 4, wantEnd: 5 * time.Second},
+			wantText: []string{"no status seen after 3 requests"}, wantPolls: 3, wantEnd: 5 * time.Second},
 		{name: "context already cancelled", steps: []step{running}, cancel: -1,
 			wantIs: []error{context.Canceled}, wantText: []string{"(no request made)"}, wantPolls: 0},
 	}
@@ -137,7 +137,7 @@ func TestWaitOutcomes(t *testing.T) {
 					g = f
 				}
 				counted := &countingGetter{API: g}
-				p := newPoller(t, counted, poller.WithRand(half))
+				p := newPoller(t, counted, poller.WithRand(noJitter))
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
 				if tt.ctx != nil {
@@ -238,18 +238,18 @@ func TestWaitOptionsChangeLimits(t *testing.T) {
 		wantEnd time.Duration
 	}{
 		{"no 404 grace", []step{{err: notFound("e1")}}, []poller.Option{poller.WithNotFoundGrace(0)}, client.ErrNotFound, 0},
-		{"longer 404 grace", []step{{err: notFound("e1")}}, []poller.Option{poller.WithNotFoundGrace(time.Minute)}, client.ErrNotFound, secs(74.2578125)},
+		{"longer 404 grace", []step{{err: notFound("e1")}}, []poller.Option{poller.WithNotFoundGrace(time.Minute)}, client.ErrNotFound, secs(67.108864)},
 		{"no transient tolerance", []step{{err: apiError(500, 0)}}, []poller.Option{poller.WithTransientLimit(0)}, nil, 0},
-		{"short transient tolerance", []step{{err: apiError(500, 0)}}, []poller.Option{poller.WithTransientLimit(5 * time.Second)}, nil, secs(8.125)},
-		{"constant interval", []step{{err: apiError(500, 0)}}, []poller.Option{poller.WithTransientLimit(10 * time.Second),
-			poller.WithInitialInterval(3 * time.Second), poller.WithMultiplier(1)}, nil, 12 * time.Second},
+		{"short transient tolerance", []step{{err: apiError(500, 0)}}, []poller.Option{poller.WithTransientLimit(5 * time.Second)}, nil, secs(6.4)},
+		{"doubling from 3s", []step{{err: apiError(500, 0)}}, []poller.Option{poller.WithTransientLimit(10 * time.Second),
+			poller.WithInitialInterval(3 * time.Second), poller.WithMultiplier(2)}, nil, 12 * time.Second}, // 0, 3, 6, 12
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(0)
 				f.add("e1", tt.steps...)
-				p := newPoller(t, f, append([]poller.Option{poller.WithRand(half)}, tt.opts...)...)
+				p := newPoller(t, f, append([]poller.Option{poller.WithRand(noJitter)}, tt.opts...)...)
 				start := time.Now()
 				_, err := p.Wait(t.Context(), testTask, uid("e1"))
 				if err == nil || (tt.wantIs != nil && !errors.Is(err, tt.wantIs)) {
@@ -266,14 +266,15 @@ func TestWaitOptionsChangeLimits(t *testing.T) {
 func TestOnUpdate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(0)
+		// Requests at 0, 4, 6.4, 10.24, 16.384 and 26.2144 s.
 		f.add("e1",
 			step{at: 0, err: apiError(503, 0)},
 			step{at: secs(1), status: client.StatusQueued},
-			step{at: secs(4), status: "paused"},
-			step{at: secs(8), status: client.StatusRunning},
-			step{at: secs(9), status: client.StatusSuccess})
+			step{at: secs(8), status: "paused"},
+			step{at: secs(12), status: client.StatusRunning},
+			step{at: secs(20), status: client.StatusSuccess})
 		var got []poller.Update
-		p := newPoller(t, f, poller.WithRand(half), poller.WithOnUpdate(func(u poller.Update) { got = append(got, u) }))
+		p := newPoller(t, f, poller.WithRand(noJitter), poller.WithOnUpdate(func(u poller.Update) { got = append(got, u) }))
 		start := time.Now()
 		if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
 			t.Fatalf("Wait: %v", err)
@@ -287,13 +288,13 @@ func TestOnUpdate(t *testing.T) {
 			hasErr, hasExe bool
 		}
 		want := []view{
-			{poller.UpdateRetry, 0, 1, "", "", secs(1), true, false},
-			{poller.UpdateStatusChange, secs(1), 2, client.StatusQueued, "", secs(1.5), false, true},
-			{poller.UpdatePoll, secs(2.5), 3, client.StatusQueued, client.StatusQueued, secs(2.25), false, true},
-			{poller.UpdateStatusChange, secs(4.75), 4, "paused", client.StatusQueued, secs(3.375), false, true},
-			{poller.UpdateStatusChange, secs(8.125), 5, client.StatusRunning, "paused", secs(5.0625), false, true},
-			{poller.UpdateStatusChange, secs(13.1875), 6, client.StatusSuccess, client.StatusRunning, 0, false, true},
-			{poller.UpdateDone, secs(13.1875), 6, client.StatusSuccess, client.StatusSuccess, 0, false, true},
+			{poller.UpdateRetry, 0, 1, "", "", secs(4), true, false},
+			{poller.UpdateStatusChange, secs(4), 2, client.StatusQueued, "", secs(2.4), false, true},
+			{poller.UpdatePoll, secs(6.4), 3, client.StatusQueued, client.StatusQueued, secs(3.84), false, true},
+			{poller.UpdateStatusChange, secs(10.24), 4, "paused", client.StatusQueued, secs(6.144), false, true},
+			{poller.UpdateStatusChange, secs(16.384), 5, client.StatusRunning, "paused", secs(9.8304), false, true},
+			{poller.UpdateStatusChange, secs(26.2144), 6, client.StatusSuccess, client.StatusRunning, 0, false, true},
+			{poller.UpdateDone, secs(26.2144), 6, client.StatusSuccess, client.StatusSuccess, 0, false, true},
 		}
 		if len(got) != len(want) {
 			t.Fatalf("got %d updates %+v, want %d", len(got), got, len(want))
@@ -318,20 +319,20 @@ func TestOnUpdateFinalPollAndDeadline(t *testing.T) {
 		f := newFake(0)
 		f.add("e1", step{status: client.StatusRunning})
 		var got []poller.Update
-		p := newPoller(t, f, poller.WithRand(half), poller.WithOnUpdate(func(u poller.Update) { got = append(got, u) }))
+		p := newPoller(t, f, poller.WithRand(noJitter), poller.WithOnUpdate(func(u poller.Update) { got = append(got, u) }))
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 		defer cancel()
 		if _, err := p.Wait(ctx, testTask, uid("e1")); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Wait error = %v, want deadline exceeded", err)
 		}
-		// Requests at 0, 1, 2.5, 4.75, 8.125, 13.1875; the next (20.8) would
-		// cross the deadline, so the last is at 19s, after which none fits.
+		// Requests at 0, 4, 6.4, 10.24, 16.384; the next (26.2) would cross
+		// the deadline, so the last is at 19s, after which none fits.
 		n := len(got)
-		if n != 8 {
-			t.Fatalf("got %d updates, want 8: %+v", n, got)
+		if n != 7 {
+			t.Fatalf("got %d updates, want 7: %+v", n, got)
 		}
-		if u := got[n-3]; !u.FinalPoll || u.NextDelay != secs(5.8125) {
-			t.Errorf("update before the final poll: FinalPoll %v, NextDelay %v, want true, 5.8125s", u.FinalPoll, u.NextDelay)
+		if u := got[n-3]; !u.FinalPoll || u.NextDelay != secs(2.616) {
+			t.Errorf("update before the final poll: FinalPoll %v, NextDelay %v, want true, 2.616s", u.FinalPoll, u.NextDelay)
 		}
 		if u := got[n-2]; u.FinalPoll || u.NextDelay != -1 {
 			t.Errorf("update of the final poll: FinalPoll %v, NextDelay %v, want false, -1", u.FinalPoll, u.NextDelay)
@@ -345,9 +346,10 @@ func TestOnUpdateFinalPollAndDeadline(t *testing.T) {
 func TestLogger(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(0)
+		// Requests at 0, 4, 6.4, 10.24 and 16.384 s.
 		for _, id := range []string{"e1", "e2", "e3"} {
-			f.add(id, step{status: "paused"}, step{at: 2 * time.Second, err: apiError(502, 0)},
-				step{at: 4 * time.Second, status: client.StatusRunning}, step{at: 6 * time.Second, status: client.StatusFailure, msg: "boom"})
+			f.add(id, step{status: "paused"}, step{at: 3 * time.Second, err: apiError(502, 0)},
+				step{at: 5 * time.Second, status: client.StatusRunning}, step{at: 12 * time.Second, status: client.StatusFailure, msg: "boom"})
 		}
 		var buf syncbuf.Buffer
 		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
@@ -359,7 +361,7 @@ func TestLogger(t *testing.T) {
 				return a
 			},
 		}))
-		p := newPoller(t, f, poller.WithRand(half), poller.WithLogger(logger))
+		p := newPoller(t, f, poller.WithRand(noJitter), poller.WithLogger(logger))
 		_, err := p.WaitAll(t.Context(), []poller.Ref{ref("e1"), ref("e2"), ref("e3")})
 		if !errors.Is(err, poller.ErrUnsuccessful) {
 			t.Fatalf("WaitAll error = %v, want ErrUnsuccessful", err)
@@ -370,9 +372,9 @@ func TestLogger(t *testing.T) {
 		}
 		for _, want := range []string{
 			`level=WARN msg="undocumented execution status: taken as not finished" status=paused`,
-			`level=INFO msg="status changed" task=` + testTask + ` execution=` + uid("e1") + ` status=running requests=4 previous=paused next=3.375s`,
-			`level=WARN msg="request failed, will retry" task=` + testTask + ` execution=` + uid("e2") + ` status=paused requests=3 next=2.25s error=`,
-			`level=DEBUG msg=polled task=` + testTask + ` execution=` + uid("e3") + ` status=paused requests=2 next=1.5s`,
+			`level=INFO msg="status changed" task=` + testTask + ` execution=` + uid("e1") + ` status=running requests=3 previous=paused next=3.84s`,
+			`level=WARN msg="request failed, will retry" task=` + testTask + ` execution=` + uid("e2") + ` status=paused requests=2 next=2.4s error=`,
+			`level=DEBUG msg=polled task=` + testTask + ` execution=` + uid("e3") + ` status=running requests=4 next=6.144s`,
 			`level=WARN msg="wait ended" task=` + testTask + ` execution=` + uid("e3") + ` status=failure requests=5 error="execution ended failure: boom"`,
 		} {
 			if !strings.Contains(out, want) {

@@ -6,43 +6,40 @@ import (
 	"time"
 )
 
-// Default poll schedule: suited to browser tasks that last from seconds to
-// an hour. A wait polls at once, then after about 1 s, 1.5 s, 2.25 s, ...
-// growing by half each time up to 25 s, each delay spread by ±20 %, so no
-// delay is longer than 30 s.
+// Default poll schedule, chosen by measurement (docs/benchmarks.md): the
+// second poll when the execution is 4 s old, then each time its age has
+// grown by 60 %, so an end is seen within 60 % of the execution's life, and
+// within 30 s whatever its length; each delay shortened at random by up to
+// 5 %.
 const (
-	DefaultInitialInterval = time.Second
-	DefaultMultiplier      = 1.5
+	DefaultInitialInterval = 4 * time.Second
+	DefaultMultiplier      = 1.6
 	DefaultMaxInterval     = 30 * time.Second
-	DefaultJitter          = 0.2
+	DefaultJitter          = 0.05
 )
 
 // maxFinalPollMargin bounds how long before a context deadline the last
 // poll of a wait is made (see finalPollMargin).
 const maxFinalPollMargin = time.Second
 
-// Policy is the poll schedule of a wait: exponential backoff from
-// InitialInterval, multiplied by Multiplier after each request, each delay
-// then spread at random by ±Jitter, and no delay longer than MaxInterval.
-//
-// MaxInterval bounds the delay with its jitter: the interval before jitter
-// is capped at MaxInterval/(1+Jitter), so a delay at the cap lies in
-// [cap*(1-Jitter), MaxInterval]. With the defaults (30 s, ±20 %) the
-// interval grows to 25 s and every delay is at most 30 s.
+// Policy is the poll schedule of a wait: exponential in the execution's
+// age, from InitialInterval by Multiplier (see NextPoll), each delay
+// shortened at random by up to Jitter, and no delay longer than
+// MaxInterval.
 //
 // NextPoll is the schedule itself: the Poller calls it after every request,
 // and tests and benchmarks call the same function.
 //
 // A Policy is a plain value and safe for concurrent use.
 type Policy struct {
-	InitialInterval time.Duration // delay after the first request, before jitter; > 0
-	MaxInterval     time.Duration // longest delay between requests, jitter included; >= InitialInterval
-	Multiplier      float64       // growth per request; >= 1
-	Jitter          float64       // relative spread of each delay; in [0, 1)
+	InitialInterval time.Duration // the execution's age at the second poll; > 0
+	MaxInterval     time.Duration // longest delay between polls, jitter included; >= InitialInterval
+	Multiplier      float64       // growth of the age from one poll to the next; > 1
+	Jitter          float64       // how much shorter a delay may be made at random; in [0, 1)
 }
 
-// DefaultPolicy returns the default schedule: 1 s initial, x1.5, 20 %
-// jitter, no delay longer than 30 s.
+// DefaultPolicy returns the default schedule: the age at the second poll
+// 4 s, x1.6, up to 5 % jitter, no delay longer than 30 s.
 func DefaultPolicy() Policy {
 	return Policy{
 		InitialInterval: DefaultInitialInterval,
@@ -60,58 +57,43 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("poll policy: initial interval %v: must be greater than 0", p.InitialInterval)
 	case p.MaxInterval < p.InitialInterval:
 		return fmt.Errorf("poll policy: max interval %v: must be at least the initial interval %v", p.MaxInterval, p.InitialInterval)
-	case math.IsNaN(p.Multiplier) || math.IsInf(p.Multiplier, 0) || p.Multiplier < 1:
-		return fmt.Errorf("poll policy: multiplier %v: must be a finite number >= 1", p.Multiplier)
+	case math.IsNaN(p.Multiplier) || math.IsInf(p.Multiplier, 0) || p.Multiplier <= 1:
+		return fmt.Errorf("poll policy: multiplier %v: must be a finite number greater than 1", p.Multiplier)
 	case math.IsNaN(p.Jitter) || p.Jitter < 0 || p.Jitter >= 1:
-		return fmt.Errorf("poll policy: jitter %v: must be in [0, 1) (0.2 means ±20%%)", p.Jitter)
-	case p.intervalCap() < 1:
-		return fmt.Errorf("poll policy: max interval %v: too short for jitter %v: must be at least %v", p.MaxInterval, p.Jitter, time.Duration(math.Ceil(1+p.Jitter)))
+		return fmt.Errorf("poll policy: jitter %v: must be in [0, 1) (0.1 means up to 10%% shorter)", p.Jitter)
 	}
 	return nil
 }
 
-// intervalCap returns the longest interval before jitter:
-// MaxInterval/(1+Jitter), rounded down so that no jittered delay of an
-// interval up to it exceeds MaxInterval. It is MaxInterval when Jitter is 0,
-// and 25 s for the default policy.
-func (p Policy) intervalCap() time.Duration {
-	if p.MaxInterval <= 0 || !(p.Jitter > 0 && p.Jitter < 1) {
-		return max(p.MaxInterval, 0)
-	}
-	c := time.Duration(float64(p.MaxInterval) / (1 + p.Jitter))
-	// Rounding may leave c one float step too high; step down until the
-	// longest jittered delay fits.
-	for c > 0 && time.Duration(float64(c)*(1+p.Jitter)) > p.MaxInterval {
-		c -= max(1, c>>50)
-	}
-	return c
-}
-
-// interval returns the delay before jitter after request n of a wait
-// (n >= 1): InitialInterval multiplied by Multiplier n-1 times, each product
-// truncated to a whole nanosecond, capped at intervalCap.
-func (p Policy) interval(n int) time.Duration {
-	ceiling := p.intervalCap()
-	d := min(p.InitialInterval, ceiling)
-	for i := 1; i < n && d < ceiling; i++ {
-		next := time.Duration(float64(d) * p.Multiplier)
-		if next <= d { // a multiplier of 1, or one too close to it to grow d
-			break
-		}
-		d = min(next, ceiling)
-	}
-	return d
-}
-
-// jitter spreads d by ±Jitter: d*(1+Jitter*(2r-1)), which lies in
-// [d*(1-Jitter), d*(1+Jitter)). r is a random number in [0, 1); a value
-// outside that range (or NaN) is taken as 0.5, no spread.
+// jitter shortens d at random by up to Jitter: d*(1-Jitter*r), in
+// (d*(1-Jitter), d]. It never lengthens a delay, so it adds no lag: it
+// only keeps executions of the same age from being polled in step. r is a
+// random number in [0, 1); a value outside that range (or NaN) is taken as
+// 0, no change.
 func (p Policy) jitter(d time.Duration, r float64) time.Duration {
 	if !(r >= 0 && r < 1) {
-		r = 0.5
+		r = 0
 	}
-	return time.Duration(float64(d) * (1 + p.Jitter*(2*r-1)))
+	return time.Duration(float64(d) * (1 - p.Jitter*r))
 }
+
+// Estimate is what a task's history says about how long its executions
+// run: most end between Low and High after they start running. The zero
+// Estimate says nothing.
+type Estimate struct {
+	Low, High time.Duration
+}
+
+// known reports whether e says anything.
+func (e Estimate) known() bool { return e.Low > 0 && e.High >= e.Low }
+
+// narrowRatio is the widest High/Low of an Estimate worth polling densely
+// through: a task whose executions take anything from seconds to minutes
+// would only be polled more.
+const narrowRatio = 4
+
+// narrow reports whether e's window is narrow enough to poll densely.
+func (e Estimate) narrow() bool { return e.High <= narrowRatio*e.Low }
 
 // Moment is what the schedule knows of a wait when it places its next poll.
 type Moment struct {
@@ -121,9 +103,17 @@ type Moment struct {
 	Started time.Time
 	// Deadline is the wait's context deadline; the zero Time for none.
 	Deadline time.Time
-	// Requests is the number of requests the wait has made so far (1 after
-	// the first poll).
-	Requests int
+	// Began is when the execution began, by the local clock: its
+	// startTime, corrected for how far the server's clock is from ours.
+	// The zero Time when that is unknown (or absurd): the schedule then
+	// counts the execution's age from Started.
+	Began time.Time
+	// Running is when the execution was first seen running, by the local
+	// clock; the zero Time before that. Estimate counts from it.
+	Running time.Time
+	// Estimate is what the task's history says about its durations; the
+	// zero Estimate when there is none.
+	Estimate Estimate
 	// RetryAfter is the wait the server asked for in its last answer, 0 for
 	// none. It is never undercut.
 	RetryAfter time.Duration
@@ -145,16 +135,27 @@ type Due struct {
 // NextPoll is the schedule: it says when a wait at moment m polls next, r
 // being a random number in [0, 1) for the jitter.
 //
-// The delay is the policy's interval after m.Requests requests, jittered,
-// and never less than m.RetryAfter. Without a deadline, or when that lands
-// before the deadline less a margin (a twentieth of the wait's time, at
-// most 1 s), that is the answer. When it would land later, the poll is moved
-// to the deadline less the margin (Final), so an execution that finishes in
-// the final stretch is still seen finished. When that time has already
-// passed, or the server's RetryAfter forbids polling before it, no poll fits
-// (None).
+// Polls are placed in the execution's age (from m.Began, else from the
+// start of the wait): the next lands when the execution is InitialInterval
+// old, and after that each time its age has grown by Multiplier, so an
+// execution that ends is seen ended after a fixed share of its life, and
+// a wait that attaches to an old execution does not start polling fast.
+// With an Estimate and the execution running, the schedule sleeps until
+// the estimate's Low, and when its window is narrow (High at most four
+// times Low) polls more densely through it (each time the running time has
+// grown by half the multiplier's growth), then goes on as without one. The
+// gap between polls is at least InitialInterval*(Multiplier-1) and at most
+// MaxInterval, shortened at random by up to Jitter, and never less than
+// m.RetryAfter.
+//
+// Without a deadline, or when that lands before the deadline less a
+// margin (a twentieth of the wait's time, at most 1 s), that is the
+// answer. When it would land later, the poll is moved to the deadline less
+// the margin (Final), so an execution that finishes in the final stretch
+// is still seen finished. When that time has already passed, or the
+// server's RetryAfter forbids polling before it, no poll fits (None).
 func (p Policy) NextPoll(m Moment, r float64) Due {
-	wait := max(p.jitter(p.interval(max(m.Requests, 1)), r), m.RetryAfter, 0)
+	wait := max(p.jitter(p.gap(m), r), m.RetryAfter, 0)
 	if m.Deadline.IsZero() {
 		return Due{Wait: wait}
 	}
@@ -166,6 +167,40 @@ func (p Policy) NextPoll(m Moment, r float64) Due {
 		return Due{None: true}
 	}
 	return Due{Wait: last.Sub(m.Now), Final: true}
+}
+
+// gap is the delay before jitter from m to the next poll.
+func (p Policy) gap(m Moment) time.Duration {
+	origin := m.Began
+	if origin.IsZero() || origin.After(m.Now) {
+		origin = m.Started
+	}
+	age := max(m.Now.Sub(origin), 0)
+	next := max(p.InitialInterval, scale(age, p.Multiplier)) // the age to poll at
+	if est := m.Estimate; est.known() && !m.Running.IsZero() {
+		ran := max(m.Now.Sub(m.Running), 0)
+		step := scale(ran, 1+(p.Multiplier-1)/2) - ran // a dense step from here
+		switch {
+		case ran < est.Low && est.Low-ran >= step/2:
+			next = age + (est.Low - ran)
+		case ran < est.High && est.narrow():
+			// Within the window, or so close to its start (a jittered
+			// sleep lands a little early) that a step to it would be a
+			// poll for nothing.
+			next = min(next, age+step)
+		}
+	}
+	floor := scale(p.InitialInterval, p.Multiplier) - p.InitialInterval
+	return min(max(next-age, floor, 1), p.MaxInterval)
+}
+
+// scale returns d times f, saturating at the largest Duration.
+func scale(d time.Duration, f float64) time.Duration {
+	x := float64(d) * f
+	if x >= float64(1<<63-1) {
+		return 1<<63 - 1
+	}
+	return time.Duration(x)
 }
 
 // finalPollMargin returns how long before deadline the last poll of a wait

@@ -1,155 +1,146 @@
 package poller
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/anchorwait/anchorwait/client"
 )
 
-func TestPolicyInterval(t *testing.T) {
-	p := DefaultPolicy()
-	want := []time.Duration{
-		seconds(1), seconds(1.5), seconds(2.25), seconds(3.375), seconds(5.0625), seconds(7.59375),
-		seconds(11.390625), seconds(17.0859375),
-		seconds(25), seconds(25), seconds(25), seconds(25), // capped at 30s/(1+20%), not 25.63s
-	}
-	for i, w := range want {
-		if got := p.interval(i + 1); got != w {
-			t.Errorf("interval(%d) = %v, want %v", i+1, got, w)
-		}
-	}
-	if got := p.interval(10_000); got != 25*time.Second {
-		t.Errorf("Interval(10000) = %v, want the cap 25s", got)
-	}
-}
+// seconds converts fractional seconds to a Duration.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-func TestPolicyIntervalCap(t *testing.T) {
+var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestNextPollAge checks where NextPoll places the next poll in the
+// execution's age, without jitter and without a deadline.
+func TestNextPollAge(t *testing.T) {
+	p := DefaultPolicy() // 4 s, x1.6, cap 30 s
 	tests := []struct {
-		max    time.Duration
-		jitter float64
-		want   time.Duration
+		name     string
+		age      time.Duration // at Now, from Began
+		began    bool          // Began is known; else the age counts from Started
+		started  time.Duration // how long ago the wait started
+		wantWait time.Duration
 	}{
-		{30 * time.Second, 0.2, 25 * time.Second},
-		{30 * time.Second, 0, 30 * time.Second},
-		{12 * time.Second, 0.5, 8 * time.Second},
-		{time.Second, 0.25, 800 * time.Millisecond},
-		{2 * time.Second, 0.99, 1005025125 * time.Nanosecond}, // 2s/1.99, rounded down
-		{2, 0.2, 1},
-		{1, 0.2, 0}, // Validate rejects it
-	}
-	for _, tt := range tests {
-		p := Policy{InitialInterval: 1, MaxInterval: tt.max, Multiplier: 1.5, Jitter: tt.jitter}
-		if got := p.intervalCap(); got != tt.want {
-			t.Errorf("IntervalCap() with max %v, jitter %v = %v, want %v", tt.max, tt.jitter, got, tt.want)
-		}
-	}
-}
-
-// TestPolicyDelayNeverAboveMax checks the promise of MaxInterval: no delay,
-// whatever the random number, is longer, for maxima and jitters that do not
-// divide evenly.
-func TestPolicyDelayNeverAboveMax(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(3, 9))
-	for range 2000 {
-		p := Policy{
-			InitialInterval: time.Millisecond + time.Duration(rnd.Int64N(int64(time.Minute))),
-			Multiplier:      1 + 3*rnd.Float64(),
-			Jitter:          rnd.Float64(),
-		}
-		p.MaxInterval = p.InitialInterval + time.Duration(rnd.Int64N(int64(time.Hour)))
-		if err := p.Validate(); err != nil {
-			t.Fatalf("%+v: Validate() = %v, want nil", p, err)
-		}
-		for _, r := range []float64{0, 0.5, math.Nextafter(1, 0)} {
-			for _, n := range []int{1, 2, 10, 1000} {
-				if d := p.jitter(p.interval(n), r); d <= 0 || d > p.MaxInterval {
-					t.Fatalf("%+v: Delay(%d, %v) = %v, want in (0, %v]", p, n, r, d, p.MaxInterval)
-				}
-			}
-		}
-		if got := p.interval(1); got != min(p.InitialInterval, p.intervalCap()) {
-			t.Fatalf("%+v: Interval(1) = %v, want min(initial, cap %v)", p, got, p.intervalCap())
-		}
-	}
-}
-
-func TestPolicyIntervalShapes(t *testing.T) {
-	tests := []struct {
-		name string
-		p    Policy
-		n    int
-		want time.Duration
-	}{
-		{"constant multiplier 1", Policy{InitialInterval: 2 * time.Second, MaxInterval: time.Minute, Multiplier: 1}, 50, 2 * time.Second},
-		{"doubling", Policy{InitialInterval: time.Second, MaxInterval: time.Hour, Multiplier: 2}, 5, 16 * time.Second},
-		{"cap equal to initial", Policy{InitialInterval: 5 * time.Second, MaxInterval: 5 * time.Second, Multiplier: 3}, 4, 5 * time.Second},
-		{"cap reached exactly", Policy{InitialInterval: time.Second, MaxInterval: 4 * time.Second, Multiplier: 2}, 3, 4 * time.Second},
-		{"cap reached past", Policy{InitialInterval: time.Second, MaxInterval: 3 * time.Second, Multiplier: 2}, 3, 3 * time.Second},
-		{"cap leaves room for jitter", Policy{InitialInterval: time.Second, MaxInterval: 12 * time.Second, Multiplier: 2, Jitter: 0.2}, 10, 10 * time.Second},
-		{"below the cap, jitter does not matter", Policy{InitialInterval: time.Second, MaxInterval: 12 * time.Second, Multiplier: 2, Jitter: 0.2}, 4, 8 * time.Second},
-		{"initial above the cap is lowered", Policy{InitialInterval: 30 * time.Second, MaxInterval: 30 * time.Second, Multiplier: 1.5, Jitter: 0.2}, 1, 25 * time.Second},
-		{"initial above the cap, multiplier 1", Policy{InitialInterval: 30 * time.Second, MaxInterval: 30 * time.Second, Multiplier: 1, Jitter: 0.2}, 7, 25 * time.Second},
+		{"at the start", 0, true, 0, 4 * time.Second},
+		{"at the first step", 4 * time.Second, true, 4 * time.Second, seconds(2.4)},
+		{"grows with the age", 10 * time.Second, true, 10 * time.Second, 6 * time.Second},
+		{"capped", 100 * time.Second, true, 100 * time.Second, 30 * time.Second},
+		{"attached to a 10-minute-old execution: at the cap at once", 10 * time.Minute, true, 0, 30 * time.Second},
+		{"attached to a young one", seconds(2), true, 0, seconds(2.4)},                 // to 4 s is 2 s, below the floor 4*0.6
+		{"just before the first step: the floor", seconds(3.9), true, 0, seconds(2.4)}, // not a 0.1 s step
+		{"no startTime: the wait's own clock", 0, false, 10 * time.Second, 6 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.p.interval(tt.n); got != tt.want {
-				t.Errorf("Interval(%d) = %v, want %v", tt.n, got, tt.want)
+			now := t0.Add(time.Hour)
+			m := Moment{Now: now, Started: now.Add(-tt.started)}
+			if tt.began {
+				m.Began = now.Add(-tt.age)
+			}
+			if got := p.NextPoll(m, 0); got != (Due{Wait: tt.wantWait}) {
+				t.Errorf("NextPoll = %+v, want a wait of %v", got, tt.wantWait)
+			}
+		})
+	}
+	// A startTime in the future is not believed: the wait's own clock
+	// counts.
+	now := t0.Add(time.Hour)
+	m := Moment{Now: now, Started: now.Add(-10 * time.Second), Began: now.Add(time.Hour)}
+	if got := p.NextPoll(m, 0).Wait; got != 6*time.Second {
+		t.Errorf("Began in the future: wait %v, want 6s as from the wait's start", got)
+	}
+}
+
+// TestNextPollEstimate checks how a history estimate shapes the schedule
+// of a running execution: asleep until its Low, dense through a narrow
+// window, as without one past its High, and ignored for a wide window or
+// an execution not seen running.
+func TestNextPollEstimate(t *testing.T) {
+	p := DefaultPolicy()
+	narrow := Estimate{Low: 30 * time.Second, High: 60 * time.Second}
+	wide := Estimate{Low: 3 * time.Second, High: 300 * time.Second}
+	tests := []struct {
+		name    string
+		est     Estimate
+		ran     time.Duration // running for this long, also its age
+		running bool
+		want    time.Duration
+	}{
+		{"asleep until Low, the cap first", narrow, 0, true, 30 * time.Second},
+		{"asleep until Low", narrow, 20 * time.Second, true, 10 * time.Second},
+		{"close to Low: a dense step, not a step to it", narrow, 29 * time.Second, true, seconds(8.7)},
+		{"dense in the window", narrow, 40 * time.Second, true, 12 * time.Second},
+		{"past High: as without an estimate", narrow, 70 * time.Second, true, 30 * time.Second},
+		{"wide: asleep until Low all the same (the floor holds)", wide, time.Second, true, seconds(2.4)},
+		{"wide: no dense polling", wide, 10 * time.Second, true, 6 * time.Second},
+		{"not seen running: no estimate", narrow, 20 * time.Second, false, 12 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := t0.Add(time.Hour)
+			m := Moment{Now: now, Started: now.Add(-tt.ran), Began: now.Add(-tt.ran), Estimate: tt.est}
+			if tt.running {
+				m.Running = m.Began
+			}
+			if got := p.NextPoll(m, 0).Wait; got != tt.want {
+				t.Errorf("wait %v, want %v", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestPolicyApplyJitter(t *testing.T) {
+// TestNextPollJitter checks that jitter only ever shortens a delay, by up
+// to Jitter, and that a bad random number changes nothing.
+func TestNextPollJitter(t *testing.T) {
 	p := DefaultPolicy()
-	tests := []struct {
+	m := Moment{Now: t0, Started: t0.Add(-100 * time.Second), Began: t0.Add(-100 * time.Second)} // at the cap
+	for _, tt := range []struct {
 		r    float64
 		want time.Duration
 	}{
-		{0, 8 * time.Second},
-		{0.25, 9 * time.Second},
-		{0.5, 10 * time.Second},
-		{0.75, 11 * time.Second},
-		{-1, 10 * time.Second},         // out of range: no spread
-		{1, 10 * time.Second},          // out of range: no spread
-		{math.NaN(), 10 * time.Second}, // out of range: no spread
-	}
-	for _, tt := range tests {
-		if got := p.jitter(10*time.Second, tt.r); got != tt.want {
-			t.Errorf("ApplyJitter(10s, %v) = %v, want %v", tt.r, got, tt.want)
+		{0, 30 * time.Second},
+		{0.5, seconds(29.25)},
+		{0.999999, seconds(28.5000015)},
+		{-1, 30 * time.Second},
+		{1, 30 * time.Second},
+		{math.NaN(), 30 * time.Second},
+	} {
+		if got := p.NextPoll(m, tt.r).Wait; got != tt.want {
+			t.Errorf("r %v: wait %v, want %v", tt.r, got, tt.want)
 		}
 	}
 }
 
-func TestPolicyJitterBounds(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(7, 7))
-	for _, j := range []float64{0, 0.1, 0.2, 0.5, 0.99} {
-		p := DefaultPolicy()
-		p.Jitter = j
-		for n := 1; n <= 40; n++ {
-			base := p.interval(n)
-			lo := time.Duration(float64(base) * (1 - j))
-			hi := time.Duration(float64(base) * (1 + j))
-			for range 200 {
-				got := p.jitter(p.interval(n), rnd.Float64())
-				if got < lo || got > hi || (j > 0 && got == hi) {
-					t.Fatalf("jitter %v: Delay(%d) = %v, want in [%v, %v)", j, n, got, lo, hi)
-				}
-				if got > p.MaxInterval {
-					t.Fatalf("jitter %v: Delay(%d) = %v is above the max interval %v", j, n, got, p.MaxInterval)
-				}
-			}
+// TestNextPollNeverAboveMax checks the promise of MaxInterval, and that no
+// delay is 0, for random valid policies, ages and random numbers.
+func TestNextPollNeverAboveMax(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 9))
+	for range 5000 {
+		p := Policy{
+			InitialInterval: time.Millisecond + time.Duration(rnd.Int64N(int64(time.Minute))),
+			Multiplier:      1 + 1e-3 + 3*rnd.Float64(),
+			Jitter:          rnd.Float64() * 0.99,
 		}
-	}
-	// Extremes of r reach the ends of the range at the cap: 25s ± 20%, so
-	// up to the max interval of 30s and never past it.
-	p := DefaultPolicy()
-	if got, want := p.jitter(p.interval(20), 0), 20*time.Second; got != want {
-		t.Errorf("Delay(20, 0) = %v, want %v", got, want)
-	}
-	if got, want := p.jitter(p.interval(20), math.Nextafter(1, 0)), 30*time.Second; want-got > time.Microsecond || got > want {
-		t.Errorf("Delay(20, ~1) = %v, want %v or just under", got, want)
+		p.MaxInterval = p.InitialInterval + time.Duration(rnd.Int64N(int64(time.Hour)))
+		if err := p.Validate(); err != nil {
+			t.Fatalf("%+v: Validate() = %v, want nil", p, err)
+		}
+		age := time.Duration(rnd.Int64N(int64(48 * time.Hour)))
+		m := Moment{Now: t0, Started: t0.Add(-age), Began: t0.Add(-age)}
+		if rnd.IntN(2) == 0 {
+			m.Running = m.Began
+			m.Estimate = Estimate{Low: time.Duration(rnd.Int64N(int64(time.Hour))) + 1}
+			m.Estimate.High = m.Estimate.Low + time.Duration(rnd.Int64N(int64(time.Hour)))
+		}
+		if d := p.NextPoll(m, rnd.Float64()).Wait; d <= 0 || d > p.MaxInterval {
+			t.Fatalf("%+v at %+v: wait %v, want in (0, %v]", p, m, d, p.MaxInterval)
+		}
 	}
 }
 
@@ -165,14 +156,14 @@ func TestPolicyValidate(t *testing.T) {
 	}{
 		{"zero initial", func(p *Policy) { p.InitialInterval = 0 }, []string{"initial interval 0s", "greater than 0"}},
 		{"negative initial", func(p *Policy) { p.InitialInterval = -time.Second }, []string{"initial interval -1s", "greater than 0"}},
-		{"max below initial", func(p *Policy) { p.MaxInterval = 500 * time.Millisecond }, []string{"max interval 500ms", "at least the initial interval 1s"}},
-		{"multiplier below 1", func(p *Policy) { p.Multiplier = 0.5 }, []string{"multiplier 0.5", ">= 1"}},
+		{"max below initial", func(p *Policy) { p.MaxInterval = 500 * time.Millisecond }, []string{"max interval 500ms", "at least the initial interval 4s"}},
+		{"multiplier 1", func(p *Policy) { p.Multiplier = 1 }, []string{"multiplier 1", "greater than 1"}},
+		{"multiplier below 1", func(p *Policy) { p.Multiplier = 0.5 }, []string{"multiplier 0.5", "greater than 1"}},
 		{"multiplier NaN", func(p *Policy) { p.Multiplier = math.NaN() }, []string{"multiplier NaN"}},
 		{"multiplier Inf", func(p *Policy) { p.Multiplier = math.Inf(1) }, []string{"multiplier +Inf", "finite"}},
 		{"negative jitter", func(p *Policy) { p.Jitter = -0.1 }, []string{"jitter -0.1", "[0, 1)"}},
 		{"jitter 1", func(p *Policy) { p.Jitter = 1 }, []string{"jitter 1", "[0, 1)"}},
 		{"jitter NaN", func(p *Policy) { p.Jitter = math.NaN() }, []string{"jitter NaN"}},
-		{"no room for jitter", func(p *Policy) { p.InitialInterval, p.MaxInterval = 1, 1 }, []string{"max interval 1ns", "too short for jitter 0.2", "at least 2ns"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,7 +183,6 @@ func TestPolicyValidate(t *testing.T) {
 }
 
 func TestFinalPollMargin(t *testing.T) {
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		budget time.Duration
 		want   time.Duration
@@ -206,17 +196,17 @@ func TestFinalPollMargin(t *testing.T) {
 		{-time.Second, 0},
 	}
 	for _, tt := range tests {
-		if got := finalPollMargin(start, start.Add(tt.budget)); got != tt.want {
+		if got := finalPollMargin(t0, t0.Add(tt.budget)); got != tt.want {
 			t.Errorf("finalPollMargin(budget %v) = %v, want %v", tt.budget, got, tt.want)
 		}
 	}
 }
 
-// TestNextPoll checks where NextPoll puts a poll against a deadline and a
-// server's wait, for a policy whose delay is the same after every request.
-func TestNextPoll(t *testing.T) {
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(s float64) time.Time { return start.Add(seconds(s)) }
+// TestNextPollDeadline checks where NextPoll puts a poll against a deadline
+// and a server's wait, for an execution whose next poll, by its age, is a
+// given delay away.
+func TestNextPollDeadline(t *testing.T) {
+	at := func(s float64) time.Time { return t0.Add(seconds(s)) }
 	deadline := at(60) // margin 1s: the last poll may land at 59s
 	tests := []struct {
 		name       string
@@ -244,33 +234,41 @@ func TestNextPoll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Policy{InitialInterval: tt.delay, MaxInterval: tt.delay, Multiplier: 1}
-			m := Moment{Now: tt.now, Started: start, Deadline: tt.deadline, Requests: 3, RetryAfter: tt.retryAfter}
-			if got := p.NextPoll(m, 0.5); got != tt.want {
+			// At age 0 the next poll is InitialInterval away.
+			p := Policy{InitialInterval: tt.delay, MaxInterval: tt.delay, Multiplier: 2}
+			m := Moment{Now: tt.now, Started: t0, Began: tt.now, Deadline: tt.deadline, RetryAfter: tt.retryAfter}
+			if got := p.NextPoll(m, 0); got != tt.want {
 				t.Errorf("NextPoll(now +%v, delay %v, retry-after %v) = %+v, want %+v",
-					tt.now.Sub(start), tt.delay, tt.retryAfter, got, tt.want)
+					tt.now.Sub(t0), tt.delay, tt.retryAfter, got, tt.want)
 			}
 		})
 	}
 }
 
-// TestNextPollJitter checks that NextPoll's delay is the policy's interval
-// after the requests so far, spread by the random number.
-func TestNextPollJitter(t *testing.T) {
-	p := DefaultPolicy()
-	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		requests int
-		r        float64
-		want     time.Duration
-	}{
-		{1, 0.5, time.Second}, {0, 0.5, time.Second}, {1, 0, 800 * time.Millisecond}, {3, 0.75, seconds(2.25 * 1.1)}, {50, 0, 20 * time.Second},
-	} {
-		if got := p.NextPoll(Moment{Now: now, Started: now, Requests: tt.requests}, tt.r).Wait; got != tt.want {
-			t.Errorf("NextPoll after %d requests, r %v: wait %v, want %v", tt.requests, tt.r, got, tt.want)
-		}
+// TestEstimateOf checks the window a history makes, and that a history
+// needs a few runs to say anything.
+func TestEstimateOf(t *testing.T) {
+	var h history
+	task := "5b1f3f8e-2c4d-4e6a-9b7c-0d1e2f3a4b5c"
+	exec := func(i int, ms float64, st client.Status) *client.Execution {
+		return &client.Execution{ID: fmt.Sprint(i), TaskVersionID: "v1", Status: st, ExecutionTime: &ms}
+	}
+	for i := range historyMinRuns - 1 {
+		h.add(task, exec(i, 10_000, client.StatusSuccess))
+	}
+	if est := h.estimate(task, exec(0, 0, client.StatusRunning)); est.known() {
+		t.Errorf("estimate from %d runs %+v, want none", historyMinRuns-1, est)
+	}
+	for i := range 100 {
+		h.add(task, exec(100+i, float64(20_000+100*i), client.StatusSuccess)) // 20 s to 29.9 s
+	}
+	h.add(task, exec(999, 1e9, client.StatusRunning)) // not ended: not counted
+	h.add(task, exec(100, 1e9, client.StatusSuccess)) // counted before: not again
+	est := h.estimate(task, exec(0, 0, client.StatusRunning))
+	if want := (Estimate{Low: seconds(20.2 * 0.9), High: seconds(29.7 * 1.1)}); est != want {
+		t.Errorf("estimate %+v, want %+v (the middle 96 %% of the last 100, a tenth out)", est, want)
+	}
+	if !est.narrow() || (Estimate{Low: time.Second, High: 5 * time.Second}).narrow() {
+		t.Errorf("narrow(): want true for %v..%v, false for 1s..5s", est.Low, est.High)
 	}
 }
-
-// seconds converts fractional seconds to a Duration.
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"github.com/anchorwait/anchorwait/client"
 )
@@ -27,13 +28,30 @@ import (
 // must be safe for concurrent use, and should return promptly once its
 // context ends.
 //
-// If the API also has a method Redact(string) string, as *client.Client
-// does, the Poller passes the server's text through it before putting it
-// in errors and logs, so an execution that echoes the API key cannot carry
-// it there.
+// The Poller also uses the API's other methods when it has them, as
+// *client.Client does: ListExecutions (a task's list: its history, and
+// pages that answer for many executions at once), GetExecutionByID and
+// GetRun (for Refs that name an execution alone, or a v2 run), RunTask and
+// RunTaskV2 (Start, StartV2), and Redact(string) string: the Poller passes
+// the server's text through it before putting it in errors and logs, so an
+// execution that echoes the API key cannot carry it there.
 type API interface {
 	GetExecution(ctx context.Context, taskID, execID string, opts ...client.CallOption) (*client.Execution, error)
 }
+
+// The API's optional methods, each needed for one kind of request:
+// *client.Client has them all. A wait that needs one the API lacks is
+// refused before any request.
+type (
+	// executionByIDGetter fetches an execution by its ID alone.
+	executionByIDGetter interface {
+		GetExecutionByID(ctx context.Context, execID string, opts ...client.CallOption) (*client.Execution, error)
+	}
+	// runGetter fetches a v2 run.
+	runGetter interface {
+		GetRun(ctx context.Context, runID string, opts ...client.CallOption) (*client.Run, error)
+	}
+)
 
 // Poller waits for executions to finish by polling an API. Create one with
 // New. It is safe for concurrent use, and every request it makes, for any
@@ -54,6 +72,17 @@ type Poller struct {
 	// claimed holds the IDs of the executions Start returned, so that a
 	// match found in a task's list is never returned twice.
 	claimed sync.Map
+	// history is what the Poller has learned of its tasks' durations.
+	history history
+	// policy is the schedule its waits follow (see config.pollPolicy).
+	policy Policy
+
+	// live holds the waits under way, for Hint.
+	liveMu sync.Mutex
+	live   map[*waiting]struct{}
+	// hintedAll is when a hint that named none of the waits last made
+	// them all due, in Unix nanoseconds.
+	hintedAll atomic.Int64
 }
 
 // New returns a Poller that polls api, configured by opts. Without options
@@ -76,7 +105,7 @@ func New(api API, opts ...Option) (*Poller, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("poller: %w", err)
 	}
-	p := &Poller{api: api, cfg: cfg, budget: newBudget(&cfg)}
+	p := &Poller{api: api, cfg: cfg, budget: newBudget(&cfg), policy: cfg.pollPolicy(), live: make(map[*waiting]struct{})}
 	if r, ok := api.(interface{ Redact(string) string }); ok {
 		p.redact = r.Redact
 	}
@@ -105,13 +134,40 @@ func New(api API, opts ...Option) (*Poller, error) {
 // is taken as not finished: the wait goes on and reports it through OnUpdate
 // and the logger.
 func (p *Poller) Wait(ctx context.Context, taskID, execID string) (*client.Execution, error) {
+	r, err := p.waitOne(ctx, Ref{TaskID: taskID, ExecutionID: execID})
+	return r.Execution, err
+}
+
+// WaitExecution is Wait for an execution known by its ID alone, fetched with
+// GET /v1/executions/{id}, whose answer names its task and more (see
+// client.Execution). The API must have a GetExecutionByID method, as
+// *client.Client does.
+func (p *Poller) WaitExecution(ctx context.Context, execID string) (*client.Execution, error) {
+	r, err := p.waitOne(ctx, Ref{ExecutionID: execID})
+	return r.Execution, err
+}
+
+// WaitRun is Wait for a v2 run, fetched with GET
+// /v2/tasks/runs/{runId}/status, with the same outcomes: nil for success,
+// an error matching ErrUnsuccessful for failure, timeout or cancelled (the
+// run's error is its ErrorMessage), one matching ctx.Err() when ctx ends
+// first, the API's otherwise. A run reports no startTime, so its schedule
+// counts its age from the start of the wait. The API must have a GetRun
+// method, as *client.Client does.
+func (p *Poller) WaitRun(ctx context.Context, runID string) (*client.Run, error) {
+	r, err := p.waitOne(ctx, Ref{RunID: runID})
+	return r.Run, err
+}
+
+// waitOne waits for ref on the calling goroutine.
+func (p *Poller) waitOne(ctx context.Context, ref Ref) (Result, error) {
 	var res Result
-	w, err := p.newWaiting(ctx, []Ref{{TaskID: taskID, ExecutionID: execID}}, func(_ int, r Result) { res = r })
+	w, err := p.newWaiting(ctx, []Ref{ref}, func(_ int, r Result) { res = r })
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	w.run(ctx, 0)
-	return res.Execution, res.Err
+	return res, res.Err
 }
 
 // WaitAll waits for every execution in refs, each as Wait would, and

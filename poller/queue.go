@@ -2,26 +2,21 @@ package poller
 
 import (
 	"container/heap"
-	"context"
-	"sync"
 	"time"
 )
 
 // queue holds the waiting executions of one WaitAll (or Wait) in the order
-// they are due. It is safe for concurrent use: one goroutine takes entries
-// with next, any number push them back.
+// they are due. It is not safe for concurrent use: its waiting's mutex
+// guards it.
 //
-// next blocks until the earliest entry is due, so however many executions
-// wait, the one due first is polled first, and the ten-thousandth is polled
-// as promptly as the first. Entries being polled
-// are out of the queue; an entry is either queued, in a worker's hands, or
-// parked (no poll fits before the deadline) until the wait ends.
+// The dispatcher takes entries as they come due (see waiting.next), so
+// however many executions wait, the one due first is polled first, and
+// the ten-thousandth is polled as promptly as the first.
 type queue struct {
-	mu      sync.Mutex
 	entries entryHeap
-	seq     uint64        // push order, which breaks ties between equal due times
-	pending int           // entries not yet finished, queued or not
-	wake    chan struct{} // next re-reads the queue; capacity 1
+	seq     uint64 // push order, which breaks ties between equal due times
+	pending int    // entries not yet finished, queued or not
+	wake    chan struct{}
 	done    chan struct{} // closed once pending reaches 0
 }
 
@@ -38,16 +33,13 @@ func newQueue(n int) *queue {
 	return q
 }
 
-// push queues e to be polled at due.
+// push queues e to be polled at due, and wakes the dispatcher when e is
+// now the first due.
 func (q *queue) push(e *entry, due time.Time) {
-	q.mu.Lock()
 	e.due, e.seq = due.UnixNano(), q.seq
 	q.seq++
 	heap.Push(&q.entries, e)
-	first := q.entries[0] == e
-	q.mu.Unlock()
-	if first {
-		// e is due before whatever next sleeps until.
+	if q.entries[0] == e {
 		select {
 		case q.wake <- struct{}{}:
 		default:
@@ -55,51 +47,33 @@ func (q *queue) push(e *entry, due time.Time) {
 	}
 }
 
-// finish counts an entry as finished; once every entry is, next returns
-// nil.
-func (q *queue) finish() {
-	q.mu.Lock()
-	q.pending--
-	last := q.pending == 0
-	q.mu.Unlock()
-	if last {
-		close(q.done)
+// remove takes e out of the queue, if it is in it.
+func (q *queue) remove(e *entry) {
+	if e.pos >= 0 {
+		heap.Remove(&q.entries, e.pos)
 	}
 }
 
-// next blocks until the earliest queued entry is due, removes it and
-// returns it. It returns nil once every entry has finished, or when ctx
-// ends. timer is the caller's own, stopped or expired; it is left so.
-func (q *queue) next(ctx context.Context, timer *time.Timer) *entry {
-	for {
-		q.mu.Lock()
-		var wait time.Duration
-		if len(q.entries) > 0 {
-			e := q.entries[0]
-			if wait = time.Duration(e.due - time.Now().UnixNano()); wait <= 0 {
-				heap.Pop(&q.entries)
-				q.mu.Unlock()
-				return e
-			}
-		}
-		q.mu.Unlock()
-		var fire <-chan time.Time // nil: nothing queued, wait for a push
-		if wait > 0 {
-			timer.Reset(wait)
-			fire = timer.C
-		}
-		select {
-		case <-fire:
-		case <-q.wake:
-		case <-q.done:
-			timer.Stop()
-			return nil
-		case <-ctx.Done():
-			timer.Stop()
-			return nil
-		}
-		timer.Stop()
+// first returns the entry due first and how long until it is due, or nil.
+func (q *queue) first() (*entry, time.Duration) {
+	if len(q.entries) == 0 {
+		return nil, 0
 	}
+	e := q.entries[0]
+	return e, time.Duration(e.due - time.Now().UnixNano())
+}
+
+// pop removes the entry due first.
+func (q *queue) pop() *entry { return heap.Pop(&q.entries).(*entry) }
+
+// finish counts an entry as finished, and reports whether it was the last.
+func (q *queue) finish() bool {
+	q.pending--
+	if q.pending == 0 {
+		close(q.done)
+		return true
+	}
+	return false
 }
 
 // entryHeap is a min-heap of entries by due time, then push order.

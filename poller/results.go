@@ -8,20 +8,61 @@ import (
 	"github.com/anchorwait/anchorwait/client"
 )
 
-// Ref names one execution to wait for.
+// Ref names one thing to wait for: an execution of a task (TaskID and
+// ExecutionID), an execution by its ID alone (ExecutionID only: it is
+// fetched with GET /v1/executions/{id}), or a v2 run (RunID only).
 type Ref struct {
 	TaskID      string
 	ExecutionID string
+	RunID       string
 }
 
-// canonical returns r with its IDs checked and in lower case, or an error
-// matching client.ErrInvalidID.
+// kind says which of the three a Ref names.
+type refKind uint8
+
+const (
+	taskExecution refKind = iota // TaskID and ExecutionID
+	executionByID                // ExecutionID alone
+	v2Run                        // RunID alone
+)
+
+// kind returns which of the three r names; canonical checks it does so.
+func (r Ref) kind() refKind {
+	switch {
+	case r.RunID != "":
+		return v2Run
+	case r.TaskID == "":
+		return executionByID
+	}
+	return taskExecution
+}
+
+// key is r's ID, as a page or a hint names it.
+func (r Ref) key() string {
+	if r.RunID != "" {
+		return r.RunID
+	}
+	return r.ExecutionID
+}
+
+// canonical returns r with its IDs checked and in their canonical form, or
+// an error matching client.ErrInvalidID.
 func (r Ref) canonical() (Ref, error) {
-	task, err := client.ParseID("task", r.TaskID)
+	if r.RunID != "" {
+		if r.TaskID != "" || r.ExecutionID != "" {
+			return r, fmt.Errorf("%w: a ref names a run alone: want RunID without TaskID or ExecutionID", client.ErrInvalidID)
+		}
+		id, err := client.ParseRunID(r.RunID)
+		return Ref{RunID: id}, err
+	}
+	exec, err := client.ParseID("execution", r.ExecutionID)
 	if err != nil {
 		return r, err
 	}
-	exec, err := client.ParseID("execution", r.ExecutionID)
+	if r.TaskID == "" {
+		return Ref{ExecutionID: exec}, nil
+	}
+	task, err := client.ParseID("task", r.TaskID)
 	if err != nil {
 		return r, err
 	}
@@ -32,7 +73,11 @@ func (r Ref) canonical() (Ref, error) {
 type Result struct {
 	Ref
 	// Execution is the execution as last seen; nil if no request brought it.
+	// For a run, it is the run as an execution (client.Run.AsExecution).
 	Execution *client.Execution
+	// Run is the v2 run as last seen, for a Ref that names one; nil
+	// otherwise.
+	Run *client.Run
 	// Err is the wait's error, as Poller.Wait returns it; nil for success.
 	Err error
 	// Requests is the number of HTTP requests sent for this execution,
@@ -74,7 +119,11 @@ func (t *tally) add(i int, r Result) {
 		return
 	}
 	t.failed++
-	err := fmt.Errorf("execution %s: %w", r.ExecutionID, r.Err)
+	what := "execution " + r.ExecutionID
+	if r.RunID != "" {
+		what = "run " + r.RunID
+	}
+	err := fmt.Errorf("%s: %w", what, r.Err)
 	var ce *contextEndError
 	switch {
 	case errors.As(r.Err, &ce):

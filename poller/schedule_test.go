@@ -36,11 +36,17 @@ func equalTimes(t *testing.T, what string, got, want []time.Duration) {
 	}
 }
 
+// ages are the fake times at which the default policy, without jitter,
+// polls an execution that starts with the wait: 0, 4 s, then 60 % older
+// each time, at most 30 s apart.
+var ages = []time.Duration{0, secs(4), secs(6.4), secs(10.24), secs(16.384), secs(26.2144),
+	secs(41.94304), secs(67.108864), secs(97.108864), secs(127.108864)}
+
 func TestScheduleWithoutJitter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(0)
 		f.add("e1", runningThen(80*time.Second, client.StatusSuccess)...)
-		p := newPoller(t, f, poller.WithRand(half))
+		p := newPoller(t, f, poller.WithRand(noJitter))
 		exec, err := p.Wait(t.Context(), testTask, uid("e1"))
 		if err != nil {
 			t.Fatalf("Wait: %v", err)
@@ -48,24 +54,23 @@ func TestScheduleWithoutJitter(t *testing.T) {
 		if exec.Status != client.StatusSuccess {
 			t.Errorf("status %q, want success", exec.Status)
 		}
-		// 1s, then x1.5 each time: 1, 1.5, 2.25, ... 17.09, then capped at
-		// 25s (30s less room for 20% jitter).
-		want := []time.Duration{0, secs(1), secs(2.5), secs(4.75), secs(8.125), secs(13.1875),
-			secs(20.78125), secs(32.171875), secs(49.2578125), secs(74.2578125), secs(99.2578125)}
-		equalTimes(t, "poll times", f.callTimes("e1"), want)
+		equalTimes(t, "poll times", f.callTimes("e1"), ages[:9])
 	})
 }
 
-// seededTimes is the schedule the default policy gives for the random
-// numbers of rnd, computed here from the documented formula.
+// seededTimes is the schedule the default policy gives an execution that
+// starts with the wait, for the random numbers of rnd, computed here from
+// the documented rule: the next poll when the execution is 60 % older (4 s
+// at first), the delay at least 2.4 s and at most 30 s, then shortened by
+// up to 5 % at random.
 func seededTimes(rnd *rand.Rand, n int) []time.Duration {
 	times := []time.Duration{0}
-	interval := time.Second
 	for len(times) < n {
-		r := rnd.Float64()
-		d := time.Duration(float64(interval) * (1 + 0.2*(2*r-1)))
-		times = append(times, times[len(times)-1]+d)
-		interval = min(time.Duration(float64(interval)*1.5), 25*time.Second) // 30s/(1+0.2)
+		age := times[len(times)-1]
+		next := max(4*time.Second, time.Duration(float64(age)*1.6))
+		gap := min(max(next-age, time.Duration(float64(4*time.Second)*1.6)-4*time.Second), 30*time.Second)
+		gap = time.Duration(float64(gap) * (1 - 0.05*rnd.Float64()))
+		times = append(times, age+gap)
 	}
 	return times
 }
@@ -106,31 +111,31 @@ func TestScheduleJitterAndCap(t *testing.T) {
 			}
 			got := f.callTimes("e1")
 			pol := poller.DefaultPolicy()
+			began := time.Unix(0, 0)
 			for i := 1; i < len(got); i++ {
-				// NextPoll with r = 0.5 is the delay without jitter.
-				base := pol.NextPoll(poller.Moment{Requests: i}, 0.5).Wait
+				// NextPoll with r = 0 is the delay without jitter.
+				at := began.Add(got[i-1])
+				base := pol.NextPoll(poller.Moment{Now: at, Started: began, Began: began}, 0).Wait
 				gap := got[i] - got[i-1]
-				lo, hi := time.Duration(float64(base)*0.8), time.Duration(float64(base)*1.2)
-				if gap < lo || gap >= hi {
-					t.Fatalf("seed %d: gap before poll %d is %v, want in [%v, %v)", seed, i+1, gap, lo, hi)
+				if lo := time.Duration(float64(base) * 0.95); gap < lo || gap > base {
+					t.Fatalf("seed %d: gap before poll %d is %v, want in [%v, %v]", seed, i+1, gap, lo, base)
 				}
 				if gap > 30*time.Second {
 					t.Fatalf("seed %d: gap %v is over the max interval 30s", seed, gap)
 				}
 			}
-			if n := len(got); n < 3600/30 || n > 3600/20+10 {
-				t.Errorf("seed %d: %d polls in an hour, want between %d and %d", seed, n, 3600/30, 3600/20+10)
+			if n := len(got); n < 3600/30 || n > 3600/28+10 {
+				t.Errorf("seed %d: %d polls in an hour, want between %d and %d", seed, n, 3600/30, 3600/28+10)
 			}
 		})
 	}
 }
 
 func TestFinalPollBeforeDeadline(t *testing.T) {
-	// Without jitter the polls fall at 0, 1, 2.5, ... 32.17, 49.26; the next
-	// one would be at 74.9s, past a 60s deadline, so the last poll is made
+	// Without jitter the polls fall at 0, 4, 6.4, ... 26.21, 41.94; the next
+	// one would be at 67.1s, past a 60s deadline, so the last poll is made
 	// at 59s (the deadline less a 1s margin).
-	wantTimes := []time.Duration{0, secs(1), secs(2.5), secs(4.75), secs(8.125), secs(13.1875),
-		secs(20.78125), secs(32.171875), secs(49.2578125), secs(59)}
+	wantTimes := append(ages[:7:7], secs(59))
 	tests := []struct {
 		name     string
 		finishAt time.Duration
@@ -144,7 +149,7 @@ func TestFinalPollBeforeDeadline(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFake(0)
 				f.add("e1", runningThen(tt.finishAt, client.StatusSuccess)...)
-				p := newPoller(t, f, poller.WithRand(half))
+				p := newPoller(t, f, poller.WithRand(noJitter))
 				ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 				defer cancel()
 				start := time.Now()
@@ -173,14 +178,13 @@ func TestRetryAfterHonoured(t *testing.T) {
 		f := newFake(0)
 		f.add("e1",
 			step{at: 0, status: client.StatusRunning},
-			step{at: secs(1), err: apiError(429, 20*time.Second)},      // poll 2
-			step{at: secs(21), status: client.StatusRunning},           // polls 3, 4
-			step{at: secs(23.5), err: apiError(503, time.Millisecond)}, // poll 5: shorter than the schedule
-			step{at: secs(25), status: client.StatusRunning},           //
-			step{at: secs(26.5), status: client.StatusSuccess},         // poll 6
+			step{at: secs(4), err: apiError(429, 20*time.Second)},    // poll 2
+			step{at: secs(24), status: client.StatusRunning},         // poll 3 at 24: 60 % older is 38.4
+			step{at: secs(38), err: apiError(503, time.Millisecond)}, // poll 4: shorter than the schedule
+			step{at: secs(50), status: client.StatusSuccess},         // poll 5 at 38.4*1.6
 		)
 		var next []time.Duration
-		p := newPoller(t, f, poller.WithRand(half), poller.WithOnUpdate(func(u poller.Update) {
+		p := newPoller(t, f, poller.WithRand(noJitter), poller.WithOnUpdate(func(u poller.Update) {
 			if u.Kind != poller.UpdateDone {
 				next = append(next, u.NextDelay)
 			}
@@ -188,11 +192,11 @@ func TestRetryAfterHonoured(t *testing.T) {
 		if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
 			t.Fatalf("Wait: %v", err)
 		}
-		// 0, 1 (429: wait 20s, not 1.5s), 21, 21+2.25, then 23.25+3.375 as the
-		// 1ms Retry-After is shorter than the schedule.
-		want := []time.Duration{0, secs(1), secs(21), secs(23.25), secs(26.625)}
+		// 0, 4 (429: wait 20s, not 2.4s), 24, 38.4, then 61.44 as the 1ms
+		// Retry-After is shorter than the schedule.
+		want := []time.Duration{0, secs(4), secs(24), secs(38.4), secs(61.44)}
 		equalTimes(t, "poll times", f.callTimes("e1"), want)
-		equalTimes(t, "announced delays", next, []time.Duration{secs(1), secs(20), secs(2.25), secs(3.375), 0})
+		equalTimes(t, "announced delays", next, []time.Duration{secs(4), secs(20), secs(14.4), secs(23.04), 0})
 	})
 }
 

@@ -28,6 +28,11 @@ type starter interface {
 	RunTask(ctx context.Context, req client.RunTaskRequest, opts ...client.CallOption) (*client.RunTaskResult, error)
 }
 
+// starterV2 is what StartV2 needs of the API; *client.Client has it.
+type starterV2 interface {
+	RunTaskV2(ctx context.Context, req client.RunTaskV2Request, opts ...client.CallOption) (*client.Run, error)
+}
+
 // lister is what finding an execution in a task's list needs of the API;
 // *client.Client has it.
 type lister interface {
@@ -85,43 +90,19 @@ func (p *Poller) Start(ctx context.Context, req client.RunTaskRequest) (Started,
 	req.TaskID, req.Async = task, true
 
 	var out Started
-	var resp client.Response
-	var sent time.Time // when the last start was sent
-	opts := []client.CallOption{client.SingleAttempt(), client.CaptureResponse(&resp)}
+	var res *client.RunTaskResult
 	timer := newStoppedTimer()
 	defer timer.Stop()
-	start := time.Now()
-	deadline, _ := ctx.Deadline()
-
-	sched := &startBackOff{p: p, start: start, deadline: deadline}
-	attempt := func() error {
-		if err := p.budget.acquire(ctx, timer); err != nil {
-			return backoff.Permanent(err)
-		}
-		resp, sent = client.Response{}, time.Now()
-		var res *client.RunTaskResult
-		var err error
-		func() {
-			defer func() { p.budget.release(err) }()
-			res, err = st.RunTask(ctx, req, opts...)
-		}()
-		out.Requests += requestsMade(&resp, err)
-		if err == nil {
-			out.Run = res
-			return nil
-		}
-		if ctx.Err() == nil && client.Unsent(err) {
-			sched.requests, sched.last = out.Requests, err
-			return err
-		}
-		return backoff.Permanent(err)
-	}
-	err = backoff.Retry(attempt, backoff.WithContext(backoff.WithMaxRetries(sched, startRetries), ctx))
+	n, sent, resp, err := p.send(ctx, timer, func(opts []client.CallOption) (err error) {
+		res, err = st.RunTask(ctx, req, opts...)
+		return err
+	})
+	out.Requests = n
 	if err != nil {
-		return out, startError(err, out.Requests > 0)
+		return out, err
 	}
-	out.TaskID = task
-	if id := out.Run.ExecutionResultID; id != "" {
+	out.Run, out.TaskID = res, task
+	if id := res.ExecutionResultID; id != "" {
 		out.ExecutionID, _ = client.ParseID("execution", id) // the client checked it is a UUID
 		p.claimed.Store(out.ExecutionID, struct{}{})
 		return out, nil
@@ -133,6 +114,88 @@ func (p *Poller) Start(ctx context.Context, req client.RunTaskRequest) (Started,
 	}
 	out.ExecutionID, out.Listed = id, true
 	return out, nil
+}
+
+// StartedRun is what StartV2 learned about the v2 run it started.
+type StartedRun struct {
+	// Ref is the run to wait for: its RunID.
+	Ref
+	// Run is the API's answer to the start.
+	Run *client.Run
+	// Requests is the number of HTTP requests StartV2 made: the start and
+	// its retries.
+	Requests int
+}
+
+// StartV2 starts task req.TaskID with POST /v2/tasks/{taskId}/run (req.Sync
+// is cleared whatever it holds) and returns the run to wait for, as Start
+// does for v1: through the Poller's budget, repeated only when the task
+// cannot have started, and an error matching ErrMaybeStarted when the
+// request may have started it anyway. The API must have a RunTaskV2
+// method, as *client.Client does. It is safe for concurrent use.
+func (p *Poller) StartV2(ctx context.Context, req client.RunTaskV2Request) (StartedRun, error) {
+	if ctx == nil {
+		return StartedRun{}, errors.New("poller: nil Context")
+	}
+	st, ok := p.api.(starterV2)
+	if !ok {
+		return StartedRun{}, errors.New("poller: the API cannot start v2 runs: it has no RunTaskV2 method")
+	}
+	task, err := client.ParseID("task", req.TaskID)
+	if err != nil {
+		return StartedRun{}, err
+	}
+	req.TaskID, req.Sync = task, false
+	var out StartedRun
+	timer := newStoppedTimer()
+	defer timer.Stop()
+	n, _, _, err := p.send(ctx, timer, func(opts []client.CallOption) (err error) {
+		out.Run, err = st.RunTaskV2(ctx, req, opts...)
+		return err
+	})
+	out.Requests = n
+	if err != nil {
+		return out, err
+	}
+	out.RunID = out.Run.ID // the client checked it can be polled
+	return out, nil
+}
+
+// send makes a start: call sends it with the call options given, each
+// attempt within the Poller's budget, repeated on the Poller's schedule
+// (never before a Retry-After) only when it cannot have started, at most
+// startRetries times. It returns the requests made, when the last was sent
+// and the answer to it, and the error of the last, which matches
+// ErrMaybeStarted when the task may have started anyway.
+func (p *Poller) send(ctx context.Context, timer *time.Timer, call func([]client.CallOption) error) (requests int, sent time.Time, resp client.Response, err error) {
+	opts := []client.CallOption{client.SingleAttempt(), client.CaptureResponse(&resp)}
+	deadline, _ := ctx.Deadline()
+	sched := &startBackOff{p: p, start: time.Now(), deadline: deadline}
+	attempt := func() error {
+		if err := p.budget.acquire(ctx, timer); err != nil {
+			return backoff.Permanent(err)
+		}
+		resp, sent = client.Response{}, time.Now()
+		var err error
+		func() {
+			defer func() { p.budget.release(&resp, err) }()
+			err = call(opts)
+		}()
+		requests += requestsMade(&resp, err)
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() == nil && client.Unsent(err):
+			sched.last = err
+			return err
+		}
+		return backoff.Permanent(err)
+	}
+	err = backoff.Retry(attempt, backoff.WithContext(backoff.WithMaxRetries(sched, startRetries), ctx))
+	if err != nil {
+		err = startError(err, requests > 0)
+	}
+	return requests, sent, resp, err
 }
 
 // startError adds to a failed start whether it may have started the task.
@@ -154,7 +217,6 @@ func startError(err error, sent bool) error {
 type startBackOff struct {
 	p               *Poller
 	start, deadline time.Time
-	requests        int
 	last            error
 }
 
@@ -165,7 +227,6 @@ func (b *startBackOff) NextBackOff() time.Duration {
 		Now:        time.Now(),
 		Started:    b.start,
 		Deadline:   b.deadline,
-		Requests:   b.requests,
 		RetryAfter: wait,
 	}, b.p.random())
 	if due.None {
@@ -205,7 +266,7 @@ func (p *Poller) findStarted(ctx context.Context, task string, sent time.Time, r
 		var res *client.ExecutionPage
 		var err error
 		func() {
-			defer func() { p.budget.release(err) }()
+			defer func() { p.budget.release(&page, err) }()
 			res, err = l.ListExecutions(ctx, task, client.ListOptions{Limit: 20}, opts...)
 		}()
 		requests += requestsMade(&page, err)
@@ -230,7 +291,7 @@ func (p *Poller) findStarted(ctx context.Context, task string, sent time.Time, r
 			return "", requests, fmt.Errorf("none that started after the request appeared in the task's list within %v", p.cfg.notFoundGrace)
 		}
 		ra, _ := client.RetryAfterOf(err)
-		due := p.cfg.policy.NextPoll(Moment{Now: now, Started: begin, Requests: requests, RetryAfter: ra}, p.random())
+		due := p.cfg.policy.NextPoll(Moment{Now: now, Started: begin, RetryAfter: ra}, p.random())
 		if err := sleep(ctx, timer, due.Wait); err != nil {
 			return "", requests, fmt.Errorf("looking for it in the task's list ended: %w", err)
 		}

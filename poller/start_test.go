@@ -32,13 +32,13 @@ func TestStart(t *testing.T) {
 		{name: "started", wantRequests: 1},
 		{name: "429 is repeated after its Retry-After",
 			faults:       []anchortest.Fault{runOnly(anchortest.Fault{ToRequest: 1, Status: 429, Header: http.Header{"Retry-After": {"3"}}})},
-			wantRequests: 2, wantEnd: 3 * time.Second},
+			wantRequests: 2, wantEnd: 4 * time.Second}, // the schedule's 4 s, longer than the 3 s asked
 		{name: "x-should-retry: true is repeated on the schedule",
 			faults:       []anchortest.Fault{runOnly(anchortest.Fault{ToRequest: 2, Status: 500, Header: http.Header{"X-Should-Retry": {"true"}}})},
-			wantRequests: 3, wantEnd: 2500 * time.Millisecond},
+			wantRequests: 3, wantEnd: 6400 * time.Millisecond}, // at 0, 4 and 6.4 s
 		{name: "at most two repeats",
 			faults:  []anchortest.Fault{runOnly(anchortest.Fault{Status: 429})},
-			wantErr: []error{client.ErrRateLimited}, wantNot: []error{poller.ErrMaybeStarted}, wantRequests: 3, wantEnd: 2500 * time.Millisecond},
+			wantErr: []error{client.ErrRateLimited}, wantNot: []error{poller.ErrMaybeStarted}, wantRequests: 3, wantEnd: 6400 * time.Millisecond},
 		{name: "503 may have started: not repeated",
 			faults:  []anchortest.Fault{runOnly(anchortest.Fault{Status: 503})},
 			wantErr: []error{poller.ErrMaybeStarted}, wantRequests: 1},
@@ -61,7 +61,7 @@ func TestStart(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := anchortest.NewInMemoryServer(anchortest.WithFaults(tt.faults...))
 				defer s.Close()
-				p := newPoller(t, s.Client(), poller.WithRand(half))
+				p := newPoller(t, s.Client(), poller.WithRand(noJitter))
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
 				if tt.cancelAt > 0 {
@@ -143,7 +143,7 @@ func TestStartNotFoundInList(t *testing.T) {
 			anchortest.Fault{Op: anchortest.OpListExecutions, Body: anchortest.RawBody("", []byte(`{"data":{"results":[],"pagination":{"page":1,"limit":20,"total":0,"totalPages":0}}}`))},
 		))
 		defer s.Close()
-		p := newPoller(t, s.Client(), poller.WithRand(half))
+		p := newPoller(t, s.Client(), poller.WithRand(noJitter))
 		start := time.Now()
 		_, err := p.Start(t.Context(), client.RunTaskRequest{TaskID: testTask})
 		if !errors.Is(err, poller.ErrMaybeStarted) {

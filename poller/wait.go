@@ -4,25 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
-
-	"github.com/anchorwait/anchorwait/client"
 )
 
 // waiting is one call of Wait, WaitAll or WaitEach: its executions, their
-// queue, and how their results are handed back.
+// queue and tasks, and how their results are handed back.
 type waiting struct {
 	p        *Poller
 	start    time.Time
-	deadline time.Time // zero: the context has none
-	entries  []*entry  // one per distinct ref, in the order of refs
-	queue    *queue
+	deadline time.Time         // zero: the context has none
+	entries  []*entry          // one per distinct ref, in the order of refs
+	byID     map[string]*entry // by execution or run ID
 	// copies lists, for a ref given more than once, the indexes of its
 	// later copies; nil when every ref is distinct.
 	copies map[*entry][]int
+
+	mu    sync.Mutex // guards queue, tasks and the entries' scheduling state
+	queue *queue
+	tasks map[string]*taskState
+
 	// each receives every result as its wait ends, one call at a time.
 	each   func(int, Result)
 	eachMu sync.Mutex
@@ -34,7 +38,7 @@ func (p *Poller) newWaiting(ctx context.Context, refs []Ref, each func(int, Resu
 	if ctx == nil {
 		return nil, errors.New("poller: nil Context")
 	}
-	w := &waiting{p: p, each: each, entries: make([]*entry, 0, len(refs))}
+	w := &waiting{p: p, each: each, entries: make([]*entry, 0, len(refs)), byID: make(map[string]*entry, len(refs))}
 	first := make(map[Ref]*entry, len(refs))
 	for i, ref := range refs {
 		ref, err := ref.canonical()
@@ -44,54 +48,89 @@ func (p *Poller) newWaiting(ctx context.Context, refs []Ref, each func(int, Resu
 			}
 			return nil, err
 		}
-		if e, dup := first[ref]; dup {
+		if e := first[ref]; e != nil {
 			if w.copies == nil {
 				w.copies = make(map[*entry][]int)
 			}
 			w.copies[e] = append(w.copies[e], i)
 			continue
 		}
-		e := &entry{ref: ref, idx: i, pos: -1}
+		if err := p.canFetch(ref); err != nil {
+			return nil, err
+		}
+		e := &entry{ref: ref, idx: i, pos: -1, listPos: -1, parkedOn: -1}
 		first[ref] = e
+		if w.byID[ref.key()] == nil { // the same ID under two tasks: one is wrong
+			w.byID[ref.key()] = e
+		}
+		if lower := strings.ToLower(ref.RunID); lower != ref.RunID && w.byID[lower] == nil {
+			w.byID[lower] = e // a hint's tokens are in lower case
+		}
 		w.entries = append(w.entries, e)
 	}
 	w.start = time.Now()
 	w.deadline, _ = ctx.Deadline()
 	w.queue = newQueue(len(w.entries))
+	w.tasks = make(map[string]*taskState)
 	for _, e := range w.entries {
+		if e.ref.kind() != taskExecution {
+			w.queue.push(e, w.start)
+			continue
+		}
+		ts := w.tasks[e.ref.TaskID]
+		if ts == nil {
+			ts = newTaskState(e.ref.TaskID, p.cfg.pageSize)
+			w.tasks[e.ref.TaskID] = ts
+		}
+		ts.entries = append(ts.entries, e)
+		ts.waiting++
 		w.queue.push(e, w.start)
+	}
+	for _, ts := range w.tasks {
+		ts.limit = p.cfg.sweepPageSize(len(ts.entries))
+		ts.want = ts.limit
 	}
 	return w, nil
 }
 
 // run polls until every wait has ended or ctx has. With workers 0 the
-// calling goroutine polls alone. Otherwise one dispatcher hands each entry,
+// calling goroutine polls alone. Otherwise one dispatcher hands each job,
 // as it comes due, to the first of workers that is free: only the
 // dispatcher sleeps until the next due time, so however many entries and
 // workers there are, each due time wakes one goroutine. A panic of the API
 // on a worker stops the other waits and is raised again here, on the
 // caller's goroutine, once every worker has stopped.
 func (w *waiting) run(ctx context.Context, workers int) {
+	defer w.p.register(w)()
 	if workers == 0 {
-		w.pollInline(ctx)
+		timer := newStoppedTimer()
+		defer timer.Stop()
+		var wk worker
+		for {
+			j := w.next(ctx, timer)
+			if j == nil {
+				break
+			}
+			wk.do(ctx, w, j, timer)
+		}
 		w.endRest(ctx)
 		return
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	ready := make(chan *entry)
+	ready := make(chan *job)
 	g.Go(func() error {
 		defer close(ready)
 		timer := newStoppedTimer()
 		defer timer.Stop()
 		for {
-			e := w.queue.next(gctx, timer)
-			if e == nil {
+			j := w.next(gctx, timer)
+			if j == nil {
 				return nil
 			}
 			select {
-			case ready <- e:
+			case ready <- j:
 			case <-gctx.Done():
-				return nil // e is ended by endRest
+				return nil // its entries are ended by endRest
 			}
 		}
 	})
@@ -108,11 +147,10 @@ func (w *waiting) run(ctx context.Context, workers int) {
 			}()
 			timer := newStoppedTimer()
 			defer timer.Stop()
-			var r reply
-			opts := []client.CallOption{client.SingleAttempt(), client.CaptureResponse(&r.resp)}
-			for e := range ready {
-				if w.poll(gctx, e, &r, opts, timer) && stop != nil && e.err != nil && !e.stopped {
-					return stop(e)
+			var wk worker
+			for j := range ready {
+				if failed := wk.do(gctx, w, j, timer); failed != nil && stop != nil {
+					return stop(failed)
 				}
 			}
 			return nil
@@ -139,107 +177,95 @@ func (w *waiting) failFast() func(e *entry) error {
 	}
 }
 
-// pollInline polls every entry on the calling goroutine, as they come due,
-// until every wait has ended or ctx has.
-func (w *waiting) pollInline(ctx context.Context) {
-	timer := newStoppedTimer()
-	defer timer.Stop()
-	var r reply
-	opts := []client.CallOption{client.SingleAttempt(), client.CaptureResponse(&r.resp)}
-	for {
-		e := w.queue.next(ctx, timer)
-		if e == nil {
-			return
-		}
-		w.poll(ctx, e, &r, opts, timer)
-	}
-}
-
-// newStoppedTimer returns a timer that is stopped, for sleep and
-// queue.next to reset.
+// newStoppedTimer returns a timer that is stopped, for sleep and next to
+// reset.
 func newStoppedTimer() *time.Timer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	return t
 }
 
-// poll makes one request for e, once the Poller's budget allows, and
-// either ends e's wait (returning true) or queues its next poll.
-func (w *waiting) poll(ctx context.Context, e *entry, r *reply, opts []client.CallOption, timer *time.Timer) bool {
-	p := w.p
-	if err := p.budget.acquire(ctx, timer); err != nil {
-		return w.end(ctx, e, contextError(ctx, e), true)
-	}
-	*r = reply{}
-	func() {
-		// The slot goes back even if the API panics.
-		defer func() { p.budget.release(r.err) }()
-		r.exec, r.err = p.api.GetExecution(ctx, e.ref.TaskID, e.ref.ExecutionID, opts...)
-	}()
-	r.requests = requestsMade(&r.resp, r.err)
-	now := time.Now()
-	if r.err != nil && ctx.Err() != nil {
-		// The request failed because the wait's context ended.
-		e.requests += r.requests
-		return w.end(ctx, e, contextError(ctx, e), true)
-	}
-	prev := e.status()
-	done, retryAfter, outcome := w.observe(e, r, now)
-	kind := UpdatePoll
-	switch {
-	case r.err != nil:
-		kind = UpdateRetry
-	case e.status() != prev:
-		kind = UpdateStatusChange
-		if !e.status().Known() {
-			p.warnUnknown(ctx, e)
+// next blocks until an entry is due, and returns the job that polls it
+// (see plan). It returns nil once every wait has ended, or when ctx ends.
+// timer is the caller's own, stopped or expired; it is left so.
+func (w *waiting) next(ctx context.Context, timer *time.Timer) *job {
+	for {
+		w.mu.Lock()
+		e, wait := w.queue.first()
+		if e != nil && wait <= 0 {
+			w.queue.pop()
+			j := w.plan(e)
+			w.mu.Unlock()
+			if j == nil { // parked on a request under way
+				continue
+			}
+			return j
 		}
-	}
-	if done {
-		if r.err == nil {
-			w.report(ctx, e, Update{Kind: kind, Time: now, Previous: prev})
+		w.mu.Unlock()
+		var fire <-chan time.Time // nil: nothing queued, wait for a push
+		if e != nil {
+			timer.Reset(wait)
+			fire = timer.C
 		}
-		return w.end(ctx, e, outcome, false)
+		select {
+		case <-fire:
+		case <-w.queue.wake:
+		case <-w.queue.done:
+			timer.Stop()
+			return nil
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		}
+		timer.Stop()
 	}
-	if ctx.Err() != nil {
-		w.report(ctx, e, Update{Kind: kind, Time: now, Previous: prev, Err: r.err, NextDelay: -1})
-		return w.end(ctx, e, contextError(ctx, e), true)
-	}
-	due := p.cfg.policy.NextPoll(Moment{
-		Now:        now,
-		Started:    w.start,
-		Deadline:   w.deadline,
-		Requests:   e.requests,
-		RetryAfter: retryAfter,
-	}, p.random())
-	u := Update{Kind: kind, Time: now, Previous: prev, Err: r.err, NextDelay: due.Wait, FinalPoll: due.Final}
-	if due.None {
-		u.NextDelay = -1
-	}
-	w.report(ctx, e, u)
-	if !due.None {
-		w.queue.push(e, now.Add(due.Wait))
-	}
-	// With no poll left before the deadline, e stays out of the queue
-	// until the context ends the wait.
-	return false
 }
 
-// end finishes e's wait with outcome and hands its result back. It returns
-// true, for poll's convenience.
-func (w *waiting) end(ctx context.Context, e *entry, outcome error, stopped bool) bool {
-	e.finished, e.err, e.stopped = true, outcome, stopped
+// reschedule puts e back in the queue, due at due, and lets its job go.
+// w.mu must be held.
+func (w *waiting) reschedule(e *entry, due time.Time) {
+	e.held = false
+	if e.hinted { // a hint came while its request was out
+		e.hinted, due = false, time.Now()
+	}
+	w.queue.push(e, due)
+}
+
+// end finishes e's wait with outcome and hands its result back. e must be
+// held, or out of the queue.
+func (w *waiting) end(ctx context.Context, e *entry, outcome error, stopped bool) {
+	e.err, e.stopped = outcome, stopped
 	w.report(ctx, e, Update{Kind: UpdateDone, Time: time.Now(), Previous: e.status(), Err: outcome})
+	if w.p.cfg.history && e.ref.kind() == taskExecution && (outcome == nil || errors.Is(outcome, ErrUnsuccessful)) {
+		w.p.history.add(e.ref.TaskID, e.exec)
+	}
 	w.hand(e)
+	w.mu.Lock()
+	e.finished, e.held = true, false
+	// The result is handed back: what it holds is the caller's now, and
+	// a WaitEach over many large outputs keeps none of them. A failure
+	// stays for WithFailFast to name (see failedOf).
+	e.exec, e.run, e.lastErr = nil, nil, nil
+	if !w.p.cfg.failFast || stopped {
+		e.err = nil
+	}
+	if ts := w.tasks[e.ref.TaskID]; ts != nil {
+		ts.waiting--
+	}
 	w.queue.finish()
-	return true
+	w.mu.Unlock()
 }
 
 // endRest ends, with ctx's error, every wait that ctx ended before it did:
-// those still queued and those with no poll left before the deadline.
+// those still queued, those held by a job that was never run, and those
+// with no poll left before the deadline. No job runs any more.
 func (w *waiting) endRest(ctx context.Context) {
 	for _, e := range w.entries {
-		if !e.finished {
+		w.mu.Lock()
+		done := e.finished
+		w.queue.remove(e)
+		w.mu.Unlock()
+		if !done {
 			w.end(ctx, e, contextError(ctx, e), true)
 		}
 	}
@@ -251,6 +277,7 @@ func (w *waiting) hand(e *entry) {
 	r := Result{
 		Ref:       e.ref,
 		Execution: e.exec,
+		Run:       e.run,
 		Err:       e.err,
 		Requests:  e.requests,
 		LastErr:   e.lastErr,

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+	"weak"
 
 	"golang.org/x/sync/errgroup"
 
@@ -25,7 +28,7 @@ func TestWaitAllOrderAndDuplicates(t *testing.T) {
 		f.add("a", runningThen(5*time.Second, client.StatusSuccess)...)
 		f.add("b", runningThen(3*time.Second, client.StatusFailure)...)
 		f.add("c", runningThen(time.Second, client.StatusSuccess)...)
-		p := newPoller(t, f, poller.WithRand(half))
+		p := newPoller(t, f, poller.WithRand(noJitter))
 		refs := []poller.Ref{ref("a"), ref("b"), ref("a"), ref("c"), ref("a")}
 		res, err := p.WaitAll(t.Context(), refs)
 		if len(res) != len(refs) {
@@ -45,11 +48,12 @@ func TestWaitAllOrderAndDuplicates(t *testing.T) {
 		if res[2] != res[0] || res[4] != res[0] {
 			t.Errorf("duplicates of a differ: %+v, %+v, %+v", res[0], res[2], res[4])
 		}
-		if got, want := len(f.callTimes("a")), 5; got != want || res[0].Requests != want {
+		// a ends at 5s: polled at 0, 4 and 6.4s.
+		if got, want := len(f.callTimes("a")), 3; got != want || res[0].Requests != want {
 			t.Errorf("a polled %d times (result says %d), want %d: duplicates polled once", got, res[0].Requests, want)
 		}
-		if res[0].Waited != secs(8.125) {
-			t.Errorf("a waited %v, want 8.125s", res[0].Waited)
+		if res[0].Waited != secs(6.4) {
+			t.Errorf("a waited %v, want 6.4s", res[0].Waited)
 		}
 		if !errors.Is(res[1].Err, poller.ErrUnsuccessful) {
 			t.Errorf("b error %v, want ErrUnsuccessful", res[1].Err)
@@ -74,7 +78,7 @@ func TestWaitAllPartialResults(t *testing.T) {
 		f.add("a", runningThen(5*time.Second, client.StatusSuccess)...)
 		f.add("b", step{status: client.StatusQueued}, step{at: 20 * time.Second, status: client.StatusRunning})
 		f.add("c", step{err: apiError(401, 0)})
-		p := newPoller(t, f, poller.WithRand(half))
+		p := newPoller(t, f, poller.WithRand(noJitter))
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
 		res, err := p.WaitAll(ctx, []poller.Ref{ref("a"), ref("b"), ref("c")})
@@ -84,8 +88,9 @@ func TestWaitAllPartialResults(t *testing.T) {
 		if res[0].Err != nil || res[0].Status() != client.StatusSuccess {
 			t.Errorf("a: %v %q, want success", res[0].Err, res[0].Status())
 		}
-		if !errors.Is(res[1].Err, context.DeadlineExceeded) || res[1].Status() != client.StatusRunning || res[1].Requests != 8 {
-			t.Errorf("b: err %v, status %q, %d polls; want deadline exceeded, running, 8 polls", res[1].Err, res[1].Status(), res[1].Requests)
+		// b: polls at 0, 4, 6.4, 10.24, 16.384, 26.2144, then the last at 29s.
+		if !errors.Is(res[1].Err, context.DeadlineExceeded) || res[1].Status() != client.StatusRunning || res[1].Requests != 7 {
+			t.Errorf("b: err %v, status %q, %d polls; want deadline exceeded, running, 7 polls", res[1].Err, res[1].Status(), res[1].Requests)
 		}
 		if !errors.Is(res[2].Err, client.ErrUnauthorized) || res[2].Execution != nil {
 			t.Errorf("c: err %v, execution %v; want unauthorized and none", res[2].Err, res[2].Execution)
@@ -122,7 +127,7 @@ func TestWaitAllFailFast(t *testing.T) {
 				f.add("slow", runningThen(10*time.Minute, client.StatusSuccess)...)
 				f.add("bad", runningThen(10*time.Second, client.StatusFailure)...)
 				f.add("quick", runningThen(2*time.Second, client.StatusSuccess)...)
-				p := newPoller(t, f, poller.WithRand(half), poller.WithFailFast(failFast))
+				p := newPoller(t, f, poller.WithRand(noJitter), poller.WithFailFast(failFast))
 				start := time.Now()
 				res, err := p.WaitAll(t.Context(), []poller.Ref{ref("slow"), ref("bad"), ref("quick")})
 				elapsed := time.Since(start)
@@ -138,8 +143,8 @@ func TestWaitAllFailFast(t *testing.T) {
 					}
 					return
 				}
-				if elapsed != secs(13.1875) {
-					t.Errorf("WaitAll returned after %v, want 13.1875s (bad's failure seen)", elapsed)
+				if elapsed != secs(10.24) {
+					t.Errorf("WaitAll returned after %v, want 10.24s (bad's failure seen)", elapsed)
 				}
 				if e := res[0].Err; !errors.Is(e, context.Canceled) || !errors.Is(e, poller.ErrFailFast) || errors.Is(e, poller.ErrUnsuccessful) {
 					t.Errorf("slow error %v, want canceled and ErrFailFast, not ErrUnsuccessful", e)
@@ -159,24 +164,27 @@ func TestWaitAllRateLimitedPausesEveryone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFake(0)
 		f.add("a", step{status: client.StatusRunning}, step{at: secs(1), err: apiError(429, 10*time.Second)},
-			step{at: secs(2), status: client.StatusRunning}, step{at: 30 * time.Second, status: client.StatusSuccess})
+			step{at: secs(5), status: client.StatusRunning}, step{at: 30 * time.Second, status: client.StatusSuccess})
 		f.add("b", runningThen(30*time.Second, client.StatusSuccess)...)
 		f.add("c", runningThen(30*time.Second, client.StatusSuccess)...)
-		p := newPoller(t, f, poller.WithRand(half), poller.WithConcurrency(1))
+		// Without pacing by the server's limits, which would also slow the
+		// requests after the pause (see TestServerRateLimits).
+		p := newPoller(t, f, poller.WithRand(noJitter), poller.WithConcurrency(1), poller.WithServerRateLimits(false))
 		if _, err := p.WaitAll(t.Context(), []poller.Ref{ref("a"), ref("b"), ref("c")}); err != nil {
 			t.Fatalf("WaitAll: %v", err)
 		}
-		// Everyone polls at 0 and 1s; a's 429 at 1s asks for 10s: a waits
-		// 10s, and so do b and c although they were never refused.
+		// Everyone polls at 0 and 4s; a's 429 at 4s asks for 10s: a waits
+		// 10s, and so do b and c (due at 4s too, queued behind a's request)
+		// although they were never refused.
 		for _, id := range []string{"a", "b", "c"} {
 			calls := f.callTimes(id)
 			for _, c := range calls {
-				if c > secs(1) && c < secs(11) {
-					t.Errorf("%s polled at %v, during the 10s pause after a's 429 at 1s (all: %v)", id, c, calls)
+				if c > secs(4) && c < secs(14) {
+					t.Errorf("%s polled at %v, during the 10s pause after a's 429 at 4s (all: %v)", id, c, calls)
 				}
 			}
-			if !slices.Contains(calls, secs(11)) {
-				t.Errorf("%s did not poll again at 11s, when the pause ended: %v", id, calls)
+			if !slices.Contains(calls, secs(14)) {
+				t.Errorf("%s did not poll again at 14s, when the pause ended: %v", id, calls)
 			}
 		}
 	})
@@ -366,4 +374,60 @@ func TestPromptnessCatchesWaitLimit(t *testing.T) {
 	} else {
 		t.Logf("errgroup.SetLimit design caught: %s", v)
 	}
+}
+
+// weakAPI hands out what api returns and keeps only weak pointers to it.
+type weakAPI struct {
+	api *fakeGetter
+	mu  sync.Mutex
+	got map[string][]weak.Pointer[client.Execution]
+}
+
+func (w *weakAPI) GetExecution(ctx context.Context, taskID, execID string, opts ...client.CallOption) (*client.Execution, error) {
+	e, err := w.api.GetExecution(ctx, taskID, execID, opts...)
+	if e != nil {
+		w.mu.Lock()
+		w.got[execID] = append(w.got[execID], weak.Make(e))
+		w.mu.Unlock()
+	}
+	return e, err
+}
+
+// TestWaitEachKeepsNoEndedResult checks that once a wait's result has been
+// handed to each, the Poller holds nothing of it: its executions can be
+// collected while other waits go on.
+func TestWaitEachKeepsNoEndedResult(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(0)
+		f.add("a", runningThen(time.Second, client.StatusSuccess)...)
+		f.add("b", runningThen(2*time.Second, client.StatusSuccess)...)
+		f.add("c", runningThen(time.Minute, client.StatusSuccess)...)
+		api := &weakAPI{api: f, got: map[string][]weak.Pointer[client.Execution]{}}
+		p := newPoller(t, api, poller.WithRand(noJitter))
+		var live []string
+		err := p.WaitEach(t.Context(), []poller.Ref{ref("a"), ref("b"), ref("c")}, func(i int, r poller.Result) {
+			if i != 2 {
+				return
+			}
+			runtime.GC()
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			for _, name := range []string{"a", "b"} {
+				for k, wp := range api.got[uid(name)] {
+					if wp.Value() != nil {
+						live = append(live, fmt.Sprintf("%s's poll %d", name, k+1))
+					}
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(api.got[uid("a")]) == 0 {
+			t.Fatal("a was never polled")
+		}
+		if len(live) > 0 {
+			t.Errorf("when c ended, the executions of %v were still held, want none", live)
+		}
+	})
 }

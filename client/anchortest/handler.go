@@ -44,7 +44,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.handlers.Done()
 
 	x := &exchange{s: s, w: w, r: r}
-	x.req = Request{Seq: s.rec.begin(), Time: time.Now(), Method: r.Method, Path: r.URL.Path}
+	x.req = Request{Seq: s.rec.begin(), Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
 	defer x.finish()
 
 	// Read the body first: net/http notices a client that hangs up, and
@@ -69,6 +69,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case AuthWrong:
 		x.sendError(http.StatusUnauthorized, "Invalid API key")
+		return
+	}
+	if rl := s.rateLimit; rl != nil && !rl.admit(w.Header(), time.Now()) {
+		x.sendError(http.StatusTooManyRequests, "Rate limit exceeded: slow down")
 		return
 	}
 	switch {

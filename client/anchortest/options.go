@@ -24,6 +24,7 @@ type config struct {
 	// noExecutionResultID leaves executionResultId out of async answers
 	// of POST /v1/task/run.
 	noExecutionResultID bool
+	rateLimit           *rateLimit // nil for no limit
 }
 
 func newConfig(opts []Option) config {

@@ -45,6 +45,9 @@ type Request struct {
 	// Method and Path are the request's, such as GET and
 	// /v1/task/{taskId}/executions/{executionId}.
 	Method, Path string
+	// Query is the request's query string, without the '?': the page and
+	// limit of a list, say.
+	Query string
 	// Op is the endpoint the path names, "" for none.
 	Op Operation
 	// TaskID and ExecutionID are the IDs the request named, "" when it named

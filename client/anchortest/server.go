@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/anchorwait/anchorwait/client"
 )
 
@@ -46,6 +48,7 @@ type Server struct {
 	hooks    *webhooks // nil without WithWebhook
 	// noExecutionResultID: see WithoutExecutionResultID.
 	noExecutionResultID bool
+	rateLimit           *rateLimit // nil without WithRateLimit
 
 	handler   http.Handler
 	srv       *http.Server
@@ -78,6 +81,10 @@ func newServer(opts []Option) *Server {
 		conns:               newConns(),
 	}
 	s.hooks = newWebhooks(&cfg)
+	if rl := cfg.rateLimit; rl != nil && rl.perSecond > 0 {
+		rl.l = rate.NewLimiter(rate.Limit(rl.perSecond), rl.burst)
+		s.rateLimit = rl
+	}
 	s.store.onAdd = s.executionAdded
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.template = compile(cfg.template)

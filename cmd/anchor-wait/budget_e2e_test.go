@@ -39,19 +39,27 @@ func TestE2EBudgetUnder503(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		op     anchortest.Operation // the requests answered 503; "" for all
+		ops    []anchortest.Operation // the requests answered 503; none for all
 		args   []string
 		starts int // POSTs the server must see at least
 	}{
-		{"wait", "", append([]string{testTask}, ids...), 0},
-		{"run, every request 503", "", []string{"run", "--count", "10", testTask}, 1},
-		{"run, polls 503", anchortest.OpGetExecution, []string{"run", "--count", "3", testTask}, 3},
+		{"wait", nil, append([]string{testTask}, ids...), 0},
+		{"run, every request 503", nil, []string{"run", "--count", "10", testTask}, 1},
+		// A poll is a GET of the execution or a page of the task's list.
+		{"run, polls 503", []anchortest.Operation{anchortest.OpGetExecution, anchortest.OpListExecutions}, []string{"run", "--count", "3", testTask}, 3},
 	}
 	for _, b := range bounds {
 		for _, tt := range tests {
 			t.Run(b.name+"/"+tt.name, func(t *testing.T) {
 				t.Parallel()
-				srv := newFake(t, anchortest.WithFaults(anchortest.Fault{Status: 503, Op: tt.op, Delay: b.delay}))
+				faults := []anchortest.Fault{{Status: 503, Delay: b.delay}}
+				if len(tt.ops) > 0 {
+					faults = nil
+					for _, op := range tt.ops {
+						faults = append(faults, anchortest.Fault{Status: 503, Op: op, Delay: b.delay})
+					}
+				}
+				srv := newFake(t, anchortest.WithFaults(faults...))
 				flags := []string{"--rate", strconv.Itoa(b.rate), "--timeout", strconv.Itoa(timeoutSecs) + "s", "--concurrency", strconv.Itoa(b.conc),
 					"--interval", "10ms", "--max-interval", "20ms", "--output", "json", "--quiet"}
 				args := append(flags, tt.args...)
@@ -94,7 +102,7 @@ func TestE2EBudgetUnder503(t *testing.T) {
 					counted += res.Polls
 				}
 				t.Logf("the server saw %d requests (%d starts), at most %d at once; the results count %d", seen, posts, srv.Stats().MaxInFlight, counted)
-				if tt.op == "" && tt.starts > 0 {
+				if len(tt.ops) == 0 && tt.starts > 0 {
 					// No execution started: no result counts the starts.
 					if len(doc.Results) != 0 {
 						t.Errorf("%d results, want none", len(doc.Results))

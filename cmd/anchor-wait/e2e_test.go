@@ -133,12 +133,15 @@ func TestE2EExitCodes(t *testing.T) {
 			[]string{"running", "--timeout " + e2eTimeout + " ran out before the execution finished (last status running)"}, []string{"exit 3: --timeout ran out with one execution still queued or running"}},
 		{"4 unauthorized", unauthorized, func() []string { return []string{"--verbose", testTask, add(quickSuccess())} }, exitAPIError,
 			[]string{"API answered 401"}, []string{"gave up:", "exit 4: the API could not answer for one execution"}},
+		// A Script's faults are those of the execution's own requests, so
+		// the task's list is kept out of the next two: it would answer
+		// around them.
 		{"4 every poll fails until --timeout", env, func() []string {
-			return []string{"--timeout", e2eTimeout, testTask, add(anchortest.Script{Faults: []anchortest.Fault{{Status: 503, Header: http.Header{"Retry-After-Ms": {"1"}}}}})}
+			return []string{"--timeout", e2eTimeout, "--no-history", "--no-sweeps", testTask, add(anchortest.Script{Faults: []anchortest.Fault{{Status: 503, Header: http.Header{"Retry-After-Ms": {"1"}}}}})}
 		}, exitAPIError,
 			[]string{"--timeout " + e2eTimeout + " ran out before the API gave any status (", "last poll error: ", "503"}, []string{"exit 4: the API could not answer for one execution"}},
 		{"4 hung server", env, func() []string {
-			return []string{"--timeout", "1s", testTask, add(anchortest.Script{Faults: []anchortest.Fault{{Delay: time.Hour}}})}
+			return []string{"--timeout", "1s", "--no-history", "--no-sweeps", testTask, add(anchortest.Script{Faults: []anchortest.Fault{{Delay: time.Hour}}})}
 		}, exitAPIError,
 			[]string{"--timeout 1s ran out before the API gave any status (the first poll had not come back)"}, []string{"exit 4: the API could not answer for one execution"}},
 		{"5 anchor timeout", env, func() []string {
@@ -333,9 +336,6 @@ func TestE2EStdinIDs(t *testing.T) {
 	if strings.Contains(r.stderr, "reading execution IDs") {
 		t.Errorf("stdin is not a terminal, yet stderr has the hint for one:\n%s", r.stderr)
 	}
-	if n := len(srv.RequestsFor(a)); n == 0 {
-		t.Errorf("execution %s was never polled", a)
-	}
 }
 
 func TestE2ERun(t *testing.T) {
@@ -441,8 +441,9 @@ func TestE2EGitHubActionsAndJUnit(t *testing.T) {
 func TestE2EKeyFileAndNoLeak(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
-	// The first poll fails with a 503 that the client does not repeat, so
-	// --verbose has a poll to detail however fast the execution goes.
+	// The first GET of the execution fails with a 503 that the client does
+	// not repeat, so --verbose has a poll to detail however fast the
+	// execution goes (the task's list, read first, is not faulted).
 	unavailable := anchortest.Fault{ToRequest: 1, Status: http.StatusServiceUnavailable, Header: http.Header{"X-Should-Retry": {"false"}}}
 	script := quickSuccess()
 	script.Faults = []anchortest.Fault{unavailable}
@@ -455,7 +456,7 @@ func TestE2EKeyFileAndNoLeak(t *testing.T) {
 	// prints every poll, and never the key.
 	env := map[string]string{client.EnvAPIKey: wrongKey, client.EnvBaseURL: srv.URL}
 	r := runBin(t, env, "", withFastPolls("--verbose", "--api-key-file", keyFile, testTask, id)...)
-	if r.code != exitSuccess || !strings.Contains(r.stderr, id+": poll 1 failed, next poll in ") {
+	if r.code != exitSuccess || !regexp.MustCompile(regexp.QuoteMeta(id)+`: poll \d+ failed, next poll in `).MatchString(r.stderr) {
 		t.Fatalf("exit %d, want 0 with poll-by-poll detail; stderr:\n%s", r.code, r.stderr)
 	}
 	for _, req := range srv.Requests() {

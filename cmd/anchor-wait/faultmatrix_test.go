@@ -130,7 +130,10 @@ func newCLICase(t *testing.T, r faultmatrix.Run) *cliCase {
 	// key: JUnit, and the GitHub Actions annotations, summary and outputs.
 	dir := t.TempDir()
 	cc.junit, cc.summary, cc.ghOutput = filepath.Join(dir, "junit.xml"), filepath.Join(dir, "summary.md"), filepath.Join(dir, "output")
-	cc.args = []string{"--output", "json", "--verbose", "--junit", cc.junit,
+	// Lists off, as in the library's matrix: the faults are those of one
+	// execution's requests, and a page of the task's list would answer
+	// around them.
+	cc.args = []string{"--output", "json", "--verbose", "--junit", cc.junit, "--no-history", "--no-sweeps",
 		"--interval", s.Interval.String(), "--max-interval", s.MaxInterval.String(), "--timeout", s.Timeout.String(),
 		faultmatrix.TaskID}
 	// Copies alternate between lower and upper case: the same ID either way.

@@ -46,6 +46,9 @@ type pollFlags struct {
 	concurrency   int
 	rate          float64
 	failFast      bool
+	pageSize      int
+	noHistory     bool
+	noSweeps      bool
 	apiKeyFile    string
 	baseURL       string
 
@@ -111,7 +114,7 @@ var flagTable = []flagDef{
 		usage: "stop waiting after this long; 0 means no limit. It bounds reading the key and the IDs too",
 		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.timeout} }},
 	{name: "interval", arg: "DURATION", def: shortDuration(poller.DefaultInitialInterval), cmds: waitingCmds,
-		usage: "delay after the first poll, at least " + shortDuration(minInterval) + "; each later one is 1.5 times the last",
+		usage: "age of an execution at its second poll, at least " + shortDuration(minInterval) + "; each later poll comes when its age has grown " + strconv.FormatFloat(poller.DefaultMultiplier, 'g', -1, 64) + " times, or --max-interval after the last",
 		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.interval, min: minInterval} }},
 	{name: "max-interval", arg: "DURATION", def: shortDuration(poller.DefaultMaxInterval), cmds: waitingCmds,
 		usage: "longest delay between polls, jitter included; at least " + shortDuration(minInterval),
@@ -123,11 +126,20 @@ var flagTable = []flagDef{
 		usage: fmt.Sprintf("requests in flight at most, 1 to %d; never limits how many executions are waited on", maxConcurrency),
 		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.poll.concurrency, min: 1, max: maxConcurrency} }},
 	{name: "rate", arg: "N", defText: "0: no limit", cmds: waitingCmds,
-		usage: "requests per second at most",
+		usage: "requests per second at most; a server that sends RateLimit headers or answers 429 slows it further",
 		bind:  func(t flagTargets) flag.Value { return rateValue{&t.poll.rate} }},
 	{name: "fail-fast", cmds: waitingCmds,
 		usage: "stop waiting for the others once one execution does not succeed",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.failFast} }},
+	{name: "page-size", arg: "N", def: strconv.Itoa(poller.DefaultPageSize), cmds: waitingCmds,
+		usage: fmt.Sprintf("executions per page of a task's list, 1 to %d: larger pages take fewer requests to cover a big fan-out, smaller ones move less data when outputs are large", poller.MaxPageSize),
+		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.poll.pageSize, min: 1, max: poller.MaxPageSize} }},
+	{name: "no-history", cmds: waitingCmds,
+		usage: "do not read a task's past executions (one list request per task) to learn how long it runs; poll by each execution's age alone",
+		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.noHistory} }},
+	{name: "no-sweeps", cmds: waitingCmds,
+		usage: "poll every execution with a request of its own, never with pages of its task's list, however many are waited on",
+		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.noSweeps} }},
 
 	{name: "output", arg: "FORMAT", def: formatText, cmds: reportCmds,
 		usage: "results on stdout: text (a table), json (one document at the end) or jsonl (one line per execution as it finishes)",

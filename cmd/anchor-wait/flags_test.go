@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -91,6 +92,8 @@ func TestUsageErrors(t *testing.T) {
 		{"negative max interval", good, "", []string{"--max-interval", "-1s", testTask, testExec}, "for flag --max-interval"},
 		{"max interval below interval", good, "", []string{"--interval", "5s", "--max-interval", "1s", testTask, testExec}, "--max-interval 1s is below --interval 5s"},
 		{"zero concurrency", good, "", []string{"--concurrency", "0", testTask, testExec}, "want a whole number from 1 to 1024"},
+		{"page size 0", good, "", []string{"--page-size", "0", testTask, testExec}, `invalid value "0" for flag --page-size: want a whole number from 1 to 1000`},
+		{"page size over 1000", good, "", []string{"--page-size=1001", testTask, testExec}, `invalid value "1001" for flag --page-size: want a whole number from 1 to 1000`},
 		{"negative rate", good, "", []string{"--rate", "-1", testTask, testExec}, "want requests per second, 0 or more"},
 		{"rate not a number", good, "", []string{"--rate", "NaN", testTask, testExec}, "want requests per second"},
 		{"flag without value", good, "", []string{testTask, testExec, "--timeout"}, "flag --timeout needs a value"},
@@ -220,8 +223,17 @@ func TestParseArgs(t *testing.T) {
 	}{
 		{"defaults", []string{testTask, testExec}, cmdWait, []string{testTask, testExec}, func(t flagTargets) string {
 			o, r := t.poll, t.report
-			if o.timeout != 30*time.Minute || r.output != formatText || o.concurrency != 8 || o.interval != time.Second || o.maxInterval != 30*time.Second || o.notFoundGrace != 10*time.Second {
-				return "defaults are not 30m, text, 8, 1s, 30s, 10s"
+			if o.timeout != 30*time.Minute || r.output != formatText || o.concurrency != 8 || o.interval != 4*time.Second || o.maxInterval != 30*time.Second || o.notFoundGrace != 10*time.Second {
+				return fmt.Sprintf("defaults %v, %s, %d, %v, %v, %v; want 30m, text, 8, 4s, 30s, 10s", o.timeout, r.output, o.concurrency, o.interval, o.maxInterval, o.notFoundGrace)
+			}
+			if o.pageSize != 100 || o.noHistory || o.noSweeps {
+				return fmt.Sprintf("page size %d, no history %v, no sweeps %v; want 100 with history and sweeps", o.pageSize, o.noHistory, o.noSweeps)
+			}
+			return ""
+		}},
+		{"informed waiting off", []string{"--no-history", testTask, "--page-size", "1000", "--no-sweeps", testExec}, cmdWait, []string{testTask, testExec}, func(t flagTargets) string {
+			if o := t.poll; o.pageSize != 1000 || !o.noHistory || !o.noSweeps {
+				return fmt.Sprintf("page size %d, no history %v, no sweeps %v; want 1000, true, true", o.pageSize, o.noHistory, o.noSweeps)
 			}
 			return ""
 		}},

@@ -46,6 +46,9 @@ func pollerOptions(o *pollFlags, onUpdate func(poller.Update)) []poller.Option {
 		poller.WithConcurrency(o.concurrency),
 		poller.WithRate(o.rate),
 		poller.WithFailFast(o.failFast),
+		poller.WithPageSize(o.pageSize),
+		poller.WithHistory(!o.noHistory),
+		poller.WithListSweeps(!o.noSweeps),
 		poller.WithOnUpdate(onUpdate),
 	}
 }
@@ -184,11 +187,9 @@ func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
 		if stream != nil {
 			stream.emit(r)
 		}
-		keepAll := w.report.output == formatJSON
-		if !keepAll {
+		if w.report.output != formatJSON {
 			r.keepExcerpts(w.out)
 		}
-		forget(pr.Execution, !keepAll)
 		results[i] = r
 	})
 	w.progress.end()
@@ -219,23 +220,6 @@ func (w *waiter) noteUnreadable(pr poller.Result, said map[string]bool) {
 		said[name] = true
 		w.out.errorf("the API sent %s of execution %s in a form it does not document: it is shown as null (said once for the run)",
 			w.out.line(name), pr.ExecutionID)
-	}
-}
-
-// forget drops what the result made of exec no longer needs of it: its
-// Raw JSON, a second copy of everything, which the result never uses, and
-// with texts its output and error message, which the result keeps a start
-// of. The poller holds on to the execution it last saw until every wait
-// has ended, and these are what may be large. The IDs waited for are
-// distinct (executionIDs keeps each once), so no other result is made
-// from exec.
-func forget(exec *client.Execution, texts bool) {
-	if exec == nil {
-		return
-	}
-	exec.Raw = nil
-	if texts {
-		exec.Output, exec.ErrorMessage = nil, nil
 	}
 }
 

@@ -37,7 +37,7 @@ func TestBenchWorkloads(t *testing.T) {
 		{"late", benchExecs, 27 * time.Second, 33 * time.Second, true, false},
 		{"steady", benchExecs, 44 * time.Second, 46 * time.Second, false, false},
 		// Queued for up to 10 minutes, 5 at the median, then ~30 s.
-		{"fan-out", benchFanOutExecs, 4 * time.Minute, 7 * time.Minute, false, true},
+		{"fan-out", benchExecs, 4 * time.Minute, 7 * time.Minute, false, true},
 	}
 	workloads := map[string]benchWorkload{}
 	for _, wl := range benchWorkloads() {
@@ -256,7 +256,7 @@ func TestRunStrategyLags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				run := runStrategy(t, benchStrategy{name: tt.name, peer: tt.peer}, execs, viaHTTP, false)
+				run := runStrategy(t, benchStrategy{name: tt.name, peer: tt.peer}, benchWorkload{}, execs, nil, viaState)
 				if !slices.Equal(run.lags, tt.wantLags) {
 					t.Errorf("lags %v, want %v", run.lags, tt.wantLags)
 				}
@@ -271,12 +271,10 @@ func TestRunStrategyLags(t *testing.T) {
 	}
 }
 
-// TestBenchViaStateMatchesHTTP shows that reading the fake's state, as the
-// fan-out workload does, yields the very numbers polling it over HTTP does:
-// the same requests and the same lag for every execution, for every
-// strategy. (Ours with one WaitAll is checked without jitter, as its waits
-// draw from one random source in an order the scheduler picks.)
-func TestBenchViaStateMatchesHTTP(t *testing.T) {
+// TestStateGetterMatchesHTTP shows that reading the fake's state, as the
+// peers do, yields the very answers polling it over HTTP does: the same
+// polls at the same times for every peer.
+func TestStateGetterMatchesHTTP(t *testing.T) {
 	s := time.Second
 	execs := []benchExec{
 		{running: s},
@@ -286,31 +284,63 @@ func TestBenchViaStateMatchesHTTP(t *testing.T) {
 		{running: 95 * s, attach: 40 * s},
 		{queued: 50 * s, running: 70 * s, attach: 5 * s},
 	}
+	for _, p := range peers() {
+		t.Run(p.name, func(t *testing.T) {
+			var polls [2][]int
+			for via := range 2 {
+				synctest.Test(t, func(t *testing.T) {
+					srv := anchortest.NewInMemoryServer()
+					defer srv.Close()
+					sg := &stateGetter{s: srv}
+					var g poller.API = srv.Client()
+					if via == 1 {
+						g = sg
+					}
+					for i, e := range execs {
+						id := sg.add(anchortest.Succeed(e.queued, e.running, "done"))
+						time.Sleep(e.attach)
+						_, n, err := peerWait(t.Context(), g, poller.Ref{TaskID: benchTaskID, ExecutionID: id}, p.delay, rand.New(rand.NewPCG(1, uint64(i))).Float64)
+						if err != nil {
+							t.Fatal(err)
+						}
+						polls[via] = append(polls[via], n)
+					}
+				})
+			}
+			if !slices.Equal(polls[0], polls[1]) {
+				t.Errorf("polls over HTTP %v, from state %v; want equal", polls[0], polls[1])
+			}
+		})
+	}
+}
+
+// TestPollerViaStateMatchesHTTP shows that the Poller, every informed part
+// on, makes the same requests and sees every end at the same moment
+// whether it reads the fake's state or goes over HTTP, alone and in a
+// WaitAll, with a history and without.
+func TestPollerViaStateMatchesHTTP(t *testing.T) {
+	s := time.Second
 	noJitter := poller.DefaultPolicy()
 	noJitter.Jitter = 0
-	type variant struct {
-		st     benchStrategy
-		fanOut bool
-	}
-	var variants []variant
-	for _, st := range benchStrategies(nil) {
-		variants = append(variants, variant{st, false})
-	}
-	variants = append(variants, variant{benchStrategy{name: "ours-no-jitter", policy: noJitter}, true})
-	for _, v := range variants {
-		name := v.st.name
-		if v.fanOut {
-			name += "/wait-all"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, wl := range []benchWorkload{{name: "one by one"}, {name: "wait-all", fanOut: true}} {
+		t.Run(wl.name, func(t *testing.T) {
+			var execs []benchExec
+			for i := range 40 {
+				e := benchExec{queued: time.Duration(i%5) * s, running: time.Duration(5+i*7%60) * s}
+				if !wl.fanOut { // one by one, as CI jobs would
+					e.create, e.attach = time.Duration(i)*3*s, time.Duration(i%4)*s
+				}
+				execs = append(execs, e)
+			}
+			past := []time.Duration{20 * s, 22 * s, 25 * s, 24 * s, 21 * s, 23 * s}
 			var runs [2]benchRun
 			for i, via := range []benchVia{viaHTTP, viaState} {
 				synctest.Test(t, func(t *testing.T) {
-					runs[i] = runStrategy(t, v.st, execs, via, v.fanOut)
+					runs[i] = runStrategy(t, benchStrategy{name: "ours", policy: noJitter}, wl, execs, past, via)
 				})
 			}
-			if runs[0].requests != runs[1].requests || runs[0].requests < len(execs) {
-				t.Errorf("requests over HTTP %d, from state %d; want equal, at least one per execution", runs[0].requests, runs[1].requests)
+			if runs[0].requests != runs[1].requests {
+				t.Errorf("requests over HTTP %d, from state %d; want equal", runs[0].requests, runs[1].requests)
 			}
 			if !slices.Equal(runs[0].lags, runs[1].lags) {
 				t.Errorf("lags over HTTP %v, from state %v; want equal", runs[0].lags, runs[1].lags)

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/client/anchortest"
@@ -30,46 +33,33 @@ const (
 )
 
 // benchStrategy is a wait strategy under benchmark: a peer's loop, or a
-// Poller with a Policy.
+// Poller with a Policy and options.
 type benchStrategy struct {
 	name   string
-	peer   peerDelay     // nil: this package's Poller with policy
+	peer   peerDelay     // nil: this package's Poller with policy and opts
 	policy poller.Policy // for a Poller
+	opts   []poller.Option
 }
 
-// benchStrategies returns the peers, then ours with the default policy, then,
-// when trial is not nil, ours with the trial policy.
+// benchStrategies returns the peers, the old default, then ours with its
+// defaults and with each informed part alone, then, when trial is not nil,
+// ours with the trial policy.
 func benchStrategies(trial *poller.Policy) []benchStrategy {
 	var all []benchStrategy
 	for _, p := range peers() {
 		all = append(all, benchStrategy{name: p.name, peer: p.delay})
 	}
-	all = append(all, benchStrategy{name: "ours", policy: poller.DefaultPolicy()})
+	def := poller.DefaultPolicy()
+	all = append(all,
+		benchStrategy{name: "ours", policy: def},
+		benchStrategy{name: "ours-age", policy: def, opts: []poller.Option{poller.WithHistory(false), poller.WithListSweeps(false)}},
+		benchStrategy{name: "ours-history", policy: def, opts: []poller.Option{poller.WithListSweeps(false)}},
+		benchStrategy{name: "ours-sweeps", policy: def, opts: []poller.Option{poller.WithHistory(false)}},
+	)
 	if trial != nil {
 		all = append(all, benchStrategy{name: "trial", policy: *trial})
 	}
 	return all
-}
-
-// benchVia says how the waits reach the fake API.
-type benchVia int
-
-const (
-	// viaHTTP polls through s.Client(): real HTTP/1.1 over in-memory
-	// connections, with at most poller.DefaultConcurrency requests in
-	// flight across all waits, as one shared *client.Client would have.
-	viaHTTP benchVia = iota
-	// viaState reads the fake's state directly (Server.Execution), with
-	// no HTTP: the same answers at the same fake times, at a fraction of
-	// the real cost, for the fan-out's millions of polls.
-	viaState
-)
-
-func (v benchVia) String() string {
-	if v == viaState {
-		return "state"
-	}
-	return "http"
 }
 
 // benchRun is what one run measured.
@@ -79,45 +69,79 @@ type benchRun struct {
 	durations []time.Duration // per execution: from its creation to its end
 }
 
-// runStrategy runs st's waits for execs on a new in-memory fake and returns
-// what it measured. It must be called inside a synctest bubble. With fanOut,
-// a Poller waits for all executions with one WaitAll; otherwise every
-// execution has a wait of its own (and, for a Poller, a Poller of its own,
-// as separate CI jobs would), starting e.attach after its creation.
-func runStrategy(t *testing.T, st benchStrategy, execs []benchExec, via benchVia, fanOut bool) benchRun {
+// benchVia says how a Poller reaches the fake.
+type benchVia int
+
+const (
+	// viaState reads the fake's state (stateGetter): the same answers at
+	// the same fake times as HTTP, at a fraction of the real cost.
+	viaState benchVia = iota
+	// viaHTTP goes through s.Client(): real HTTP/1.1 over in-memory
+	// connections, the Date header included.
+	viaHTTP
+)
+
+// runStrategy runs st's waits for wl's executions execs on a new in-memory
+// fake and returns what it measured; past is the task's history, if any. It
+// must be called inside a synctest bubble. Peers read the fake's state
+// (stateGetter: the same answers as over HTTP, at a fraction of the cost);
+// a Poller reaches it as via says. With wl.fanOut, a Poller waits for all executions with one
+// WaitAll; otherwise every execution has a wait, and for a Poller a Poller
+// of its own, as separate CI jobs would, starting e.attach after its
+// creation.
+func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []benchExec, past []time.Duration, via benchVia) benchRun {
 	t.Helper()
-	s := anchortest.NewInMemoryServer()
+	s := anchortest.NewInMemoryServer(anchortest.WithFaults(wl.faults...))
 	defer s.Close()
-
-	var g poller.API
-	var requests func() int
-	switch via {
-	case viaHTTP:
-		g = &limitGetter{g: s.Client(), sem: make(chan struct{}, poller.DefaultConcurrency)}
-		requests = func() int { return s.Stats().Requests }
-	default:
-		sg := &stateGetter{s: s}
-		g = sg
-		requests = func() int { return int(sg.calls.Load()) }
-	}
-
-	// Fake time stands still while this goroutine runs, so every execution
-	// is created at t0.
-	t0 := time.Now()
-	refs := make([]poller.Ref, len(execs))
-	for i, e := range execs {
-		id := s.AddExecution(benchTaskID, anchortest.Succeed(e.queued, e.running, "done"))
-		refs[i] = poller.Ref{TaskID: benchTaskID, ExecutionID: id}
-	}
-
 	ctx := t.Context()
-	done := make([]time.Time, len(execs))
-	if st.peer == nil && fanOut {
-		p, err := poller.New(g, poller.WithPolicy(st.policy),
-			poller.WithRand(rand.New(rand.NewPCG(benchJitterSeed, 0)).Float64))
+	var limiter *rate.Limiter
+	if wl.rate > 0 && st.peer != nil {
+		limiter = rate.NewLimiter(rate.Limit(wl.rate), 1)
+	}
+	sg := &stateGetter{s: s, limiter: limiter}
+	if len(past) > 0 {
+		for _, d := range past {
+			sg.add(anchortest.Succeed(0, d, "done"))
+		}
+		time.Sleep(slices.Max(past) + time.Second) // all ended
+	}
+	var c poller.API = sg
+	if via == viaHTTP {
+		c = s.Client()
+	}
+	newPoller := func(rnd func() float64) *poller.Poller {
+		opts := append([]poller.Option{poller.WithPolicy(st.policy), poller.WithRand(rnd), poller.WithRate(wl.rate)}, st.opts...)
+		p, err := poller.New(c, opts...)
 		if err != nil {
 			t.Fatalf("poller.New: %v", err)
 		}
+		return p
+	}
+	stopInserts := make(chan struct{})
+	var inserting sync.WaitGroup
+	if wl.inserts > 0 {
+		inserting.Go(func() {
+			tick := time.NewTicker(wl.inserts)
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+					sg.add(anchortest.Always(client.StatusRunning))
+				case <-stopInserts:
+					return
+				}
+			}
+		})
+	}
+
+	t0 := time.Now() // fake time stands still while this goroutine runs
+	done := make([]time.Time, len(execs))
+	if st.peer == nil && wl.fanOut {
+		refs := make([]poller.Ref, len(execs))
+		for i, e := range execs {
+			refs[i] = poller.Ref{TaskID: benchTaskID, ExecutionID: sg.add(anchortest.Succeed(e.queued, e.running, "done"))}
+		}
+		p := newPoller(rand.New(rand.NewPCG(benchJitterSeed, 0)).Float64)
 		results, err := p.WaitAll(ctx, refs)
 		if err != nil {
 			t.Fatalf("WaitAll: %v", err)
@@ -126,17 +150,24 @@ func runStrategy(t *testing.T, st benchStrategy, execs []benchExec, via benchVia
 			if r.Status() != client.StatusSuccess {
 				t.Fatalf("execution %d: status %q, want success", i, r.Status())
 			}
-			// Every wait of the WaitAll started at t0 (fake time does
-			// not pass while goroutines start) and lasted r.Waited.
+			// Every wait of the WaitAll started at t0 and lasted r.Waited.
 			done[i] = t0.Add(execs[i].attach + r.Waited)
 		}
 	} else {
 		var wg sync.WaitGroup
-		for i := range execs {
+		for i, e := range execs {
 			wg.Go(func() {
-				time.Sleep(execs[i].attach)
+				time.Sleep(e.create)
+				ref := poller.Ref{TaskID: benchTaskID, ExecutionID: sg.add(anchortest.Succeed(e.queued, e.running, "done"))}
+				time.Sleep(e.attach)
 				rnd := rand.New(rand.NewPCG(benchJitterSeed, uint64(i))).Float64
-				exec, err := waitOne(ctx, g, st, refs[i], rnd)
+				var exec *client.Execution
+				var err error
+				if st.peer != nil {
+					exec, _, err = peerWait(ctx, sg, ref, st.peer, rnd)
+				} else {
+					exec, err = newPoller(rnd).Wait(ctx, ref.TaskID, ref.ExecutionID)
+				}
 				done[i] = time.Now()
 				switch {
 				case err != nil:
@@ -148,30 +179,18 @@ func runStrategy(t *testing.T, st benchStrategy, execs []benchExec, via benchVia
 		}
 		wg.Wait()
 	}
+	close(stopInserts)
+	inserting.Wait()
 
-	run := benchRun{requests: requests(), lags: make([]time.Duration, len(execs)), durations: make([]time.Duration, len(execs))}
+	run := benchRun{requests: int(sg.calls.Load()) + s.Stats().Requests, lags: make([]time.Duration, len(execs)), durations: make([]time.Duration, len(execs))}
 	for i, e := range execs {
 		run.durations[i] = e.finish()
-		run.lags[i] = done[i].Sub(t0.Add(e.finish()))
+		run.lags[i] = done[i].Sub(t0.Add(e.create + e.finish()))
 		if run.lags[i] < 0 {
 			t.Errorf("%s: execution %d seen finished %v before it finished", st.name, i, -run.lags[i])
 		}
 	}
 	return run
-}
-
-// waitOne waits for ref with st: a peer's loop, or a Poller of its own whose
-// jitter comes from rnd.
-func waitOne(ctx context.Context, g poller.API, st benchStrategy, ref poller.Ref, rnd func() float64) (*client.Execution, error) {
-	if st.peer != nil {
-		exec, _, err := peerWait(ctx, g, ref, st.peer, rnd)
-		return exec, err
-	}
-	p, err := poller.New(g, poller.WithPolicy(st.policy), poller.WithRand(rnd))
-	if err != nil {
-		return nil, err
-	}
-	return p.Wait(ctx, ref.TaskID, ref.ExecutionID)
 }
 
 // peerWait is the loop every peer runs: poll at once, and after poll n,
@@ -202,15 +221,43 @@ func peerWait(ctx context.Context, g poller.API, ref poller.Ref, delay peerDelay
 }
 
 // stateGetter is a poller.API that reads executions straight from the
-// fake's state, as a GET at that moment would show them, with no HTTP. It
-// counts its calls. It is safe for concurrent use.
+// fake's state, as a GET or a list page at that moment would show them,
+// with no HTTP, within limiter's rate when it has one. Executions must be
+// added through it, so it knows the task's list. It counts its calls. It is
+// safe for concurrent use.
 type stateGetter struct {
-	s     *anchortest.Server
-	calls atomic.Int64
+	s       *anchortest.Server
+	limiter *rate.Limiter
+	calls   atomic.Int64
+
+	mu  sync.Mutex
+	ids []string // benchTaskID's executions, oldest first
 }
 
-func (g *stateGetter) GetExecution(_ context.Context, _, execID string, _ ...client.CallOption) (*client.Execution, error) {
+// add adds an execution of benchTaskID following sc and returns its ID.
+func (g *stateGetter) add(sc anchortest.Script) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	id := g.s.AddExecution(benchTaskID, sc)
+	g.ids = append(g.ids, id)
+	return id
+}
+
+// call counts a call, once the rate limit allows it.
+func (g *stateGetter) call(ctx context.Context) error {
+	if g.limiter != nil {
+		if err := g.limiter.Wait(ctx); err != nil {
+			return err
+		}
+	}
 	g.calls.Add(1)
+	return nil
+}
+
+func (g *stateGetter) GetExecution(ctx context.Context, _, execID string, _ ...client.CallOption) (*client.Execution, error) {
+	if err := g.call(ctx); err != nil {
+		return nil, err
+	}
 	e, ok := g.s.Execution(execID)
 	if !ok {
 		return nil, fmt.Errorf("get execution %s: %w", execID, client.ErrNotFound)
@@ -218,21 +265,27 @@ func (g *stateGetter) GetExecution(_ context.Context, _, execID string, _ ...cli
 	return &e, nil
 }
 
-// limitGetter passes at most cap(sem) calls at a time to g. It is safe for
-// concurrent use when g is.
-type limitGetter struct {
-	g   poller.API
-	sem chan struct{}
-}
-
-func (l *limitGetter) GetExecution(ctx context.Context, taskID, execID string, _ ...client.CallOption) (*client.Execution, error) {
-	select {
-	case l.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+// ListExecutions answers a page of benchTaskID's list, newest first, as
+// the fake's endpoint does (the benchmark's scripts are never hidden, and
+// it asks for no filter).
+func (g *stateGetter) ListExecutions(ctx context.Context, _ string, opts client.ListOptions, _ ...client.CallOption) (*client.ExecutionPage, error) {
+	if err := g.call(ctx); err != nil {
+		return nil, err
 	}
-	defer func() { <-l.sem }()
-	return l.g.GetExecution(ctx, taskID, execID)
+	page, limit := max(opts.Page, 1), opts.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	g.mu.Lock()
+	ids := g.ids[:len(g.ids):len(g.ids)]
+	g.mu.Unlock()
+	total := len(ids)
+	out := &client.ExecutionPage{Pagination: client.Pagination{Page: page, Limit: limit, Total: total, TotalPages: (total + limit - 1) / limit}}
+	for k := (page - 1) * limit; k < min(page*limit, total); k++ {
+		e, _ := g.s.Execution(ids[total-1-k])
+		out.Results = append(out.Results, e)
+	}
+	return out, nil
 }
 
 // benchBubble runs f in a synctest bubble from a benchmark, through a test

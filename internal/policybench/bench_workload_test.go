@@ -3,19 +3,22 @@ package policybench_test
 import (
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"time"
+
+	"github.com/anchorwait/anchorwait/client/anchortest"
 )
 
 // The workloads of the policy benchmark and the statistics it reports, as
 // pure functions of a seeded random source.
 
-// benchExec is one execution of a workload, in times counted from the
-// moment it is created on the fake API.
+// benchExec is one execution of a workload.
 type benchExec struct {
-	queued  time.Duration // queued this long before it runs
+	create  time.Duration // it is created this long after the run starts
+	queued  time.Duration // then queued this long before it runs
 	running time.Duration // then runs this long, then succeeds
-	attach  time.Duration // the wait for it starts this long after its creation
+	attach  time.Duration // its wait starts this long after its creation
 }
 
 // finish is when the execution ends, since its creation: its duration.
@@ -24,16 +27,33 @@ func (e benchExec) finish() time.Duration { return e.queued + e.running }
 // benchWorkload is one workload of the policy benchmark.
 type benchWorkload struct {
 	name string
-	// fanOut waits for all executions with one WaitAll (for the Poller) and
-	// reaches the fake through its state rather than HTTP (see benchVia).
+	// fanOut waits for all executions with one WaitAll (for the Poller);
+	// otherwise every execution has a wait, and a Poller, of its own, as
+	// separate CI jobs would.
 	fanOut bool
 	gen    func(rng *rand.Rand) []benchExec
+	// history, when set, gives the durations of the task's executions that
+	// have ended before the run starts: what its list shows of its past.
+	history func(rng *rand.Rand) []time.Duration
+	// rate is the budget, in requests per second, of the waits (peers
+	// share it too); 0 for none.
+	rate float64
+	// inserts, when set, creates another execution of the task this often
+	// while the waits run, so the list's pages shift under them.
+	inserts time.Duration
+	// faults are the fake's server-wide faults.
+	faults []anchortest.Fault
+	// oursOnly leaves the peers out: the workload differs from another
+	// only in what peers do not use (the task's history, its list).
+	oursOnly bool
 }
 
-// Workload parameters.
+// Workload parameters. benchExecs is at least 10,000: at 1,000, the noise
+// of a 99th percentile near 0.6 is about ±0.05.
 const (
-	benchExecs       = 1_000
-	benchFanOutExecs = 10_000
+	benchExecs       = 10_000
+	benchArrival     = 2 * time.Second // mean time between two executions created one by one
+	benchHistoryRuns = 50
 	benchFanOutOver  = 10 * time.Minute
 	benchMinDuration = time.Second
 	benchMaxDuration = time.Hour
@@ -41,11 +61,25 @@ const (
 
 // benchWorkloads returns the workloads in the order the report lists them.
 func benchWorkloads() []benchWorkload {
+	fanOut := func(rng *rand.Rand) []benchExec { return fanOutWorkload(rng, benchExecs) }
+	steadyPast := func(median time.Duration) func(*rand.Rand) []time.Duration {
+		return func(rng *rand.Rand) []time.Duration { return pastRuns(rng, median) }
+	}
 	return []benchWorkload{
 		{name: "cold", gen: func(rng *rand.Rand) []benchExec { return coldWorkload(rng, benchExecs) }},
 		{name: "late", gen: func(rng *rand.Rand) []benchExec { return lateWorkload(rng, benchExecs) }},
-		{name: "steady", gen: func(rng *rand.Rand) []benchExec { return steadyWorkload(rng, benchExecs) }},
-		{name: "fan-out", fanOut: true, gen: func(rng *rand.Rand) []benchExec { return fanOutWorkload(rng, benchFanOutExecs) }},
+		{name: "steady", gen: func(rng *rand.Rand) []benchExec { return steadyWorkload(rng, benchExecs) }, history: steadyPast(45 * time.Second)},
+		{name: "steady-history-3x-short", oursOnly: true, gen: func(rng *rand.Rand) []benchExec { return steadyWorkload(rng, benchExecs) }, history: steadyPast(15 * time.Second)},
+		{name: "steady-history-3x-long", oursOnly: true, gen: func(rng *rand.Rand) []benchExec { return steadyWorkload(rng, benchExecs) }, history: steadyPast(135 * time.Second)},
+		{name: "fan-out", fanOut: true, gen: fanOut},
+		{name: "fan-out-rate-10", fanOut: true, gen: fanOut, rate: 10},
+		{name: "fan-out-inserts", oursOnly: true, fanOut: true, gen: fanOut, inserts: 500 * time.Millisecond},
+		{name: "fan-out-list-errors", oursOnly: true, fanOut: true, gen: fanOut, faults: []anchortest.Fault{
+			// The list answers 500 for two minutes early on, and half a
+			// minute later.
+			{Op: anchortest.OpListExecutions, After: time.Minute, Before: 3 * time.Minute, Status: http.StatusInternalServerError},
+			{Op: anchortest.OpListExecutions, After: 6 * time.Minute, Before: 6*time.Minute + 30*time.Second, Status: http.StatusInternalServerError},
+		}},
 	}
 }
 
@@ -56,19 +90,32 @@ func benchLogNormal(rng *rand.Rand, median time.Duration, sigma float64, lo, hi 
 	return min(max(d, lo), hi)
 }
 
-// coldWorkload is n executions lasting log-normal(median 30 s, sigma 1.0),
-// clamped to [1 s, 1 h], each waited from the moment it starts.
+// arrivals returns n creation times of executions started one by one, at
+// exponentially distributed intervals of mean benchArrival.
+func arrivals(rng *rand.Rand, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	var at time.Duration
+	for i := range out {
+		out[i] = at
+		at += time.Duration(rng.ExpFloat64() * float64(benchArrival))
+	}
+	return out
+}
+
+// coldWorkload is n executions created one by one, lasting
+// log-normal(median 30 s, sigma 1.0), clamped to [1 s, 1 h], each waited
+// from the moment it starts: the blind case, with no history to go by.
 func coldWorkload(rng *rand.Rand, n int) []benchExec {
 	execs := make([]benchExec, n)
-	for i := range execs {
-		execs[i] = benchExec{running: benchLogNormal(rng, 30*time.Second, 1.0, benchMinDuration, benchMaxDuration)}
+	for i, at := range arrivals(rng, n) {
+		execs[i] = benchExec{create: at, running: benchLogNormal(rng, 30*time.Second, 1.0, benchMinDuration, benchMaxDuration)}
 	}
 	return execs
 }
 
-// lateWorkload is coldWorkload's durations, each waited from a uniformly
-// random point of the execution's life: CI jobs often attach to executions
-// started elsewhere.
+// lateWorkload is coldWorkload's executions, each waited from a uniformly
+// random point of its life: CI jobs often attach to executions started
+// elsewhere.
 func lateWorkload(rng *rand.Rand, n int) []benchExec {
 	execs := coldWorkload(rng, n)
 	for i := range execs {
@@ -77,14 +124,26 @@ func lateWorkload(rng *rand.Rand, n int) []benchExec {
 	return execs
 }
 
-// steadyWorkload is one task run n times with consistent durations:
-// log-normal(median 45 s, sigma 0.15), each waited from its start.
+// steadyWorkload is one task run n times, one by one, with consistent
+// durations: log-normal(median 45 s, sigma 0.15), each waited from its
+// start. Its workloads give the task a history of past runs.
 func steadyWorkload(rng *rand.Rand, n int) []benchExec {
 	execs := make([]benchExec, n)
-	for i := range execs {
-		execs[i] = benchExec{running: benchLogNormal(rng, 45*time.Second, 0.15, benchMinDuration, benchMaxDuration)}
+	for i, at := range arrivals(rng, n) {
+		execs[i] = benchExec{create: at, running: benchLogNormal(rng, 45*time.Second, 0.15, benchMinDuration, benchMaxDuration)}
 	}
 	return execs
+}
+
+// pastRuns is benchHistoryRuns durations of past runs of a steady task of
+// the given median: the steady workload's own, or one 3x off, as when the
+// task has just got slower or faster.
+func pastRuns(rng *rand.Rand, median time.Duration) []time.Duration {
+	out := make([]time.Duration, benchHistoryRuns)
+	for i := range out {
+		out[i] = benchLogNormal(rng, median, 0.15, benchMinDuration, benchMaxDuration)
+	}
+	return out
 }
 
 // fanOutWorkload is n executions of one task, all submitted at once and

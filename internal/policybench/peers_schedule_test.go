@@ -145,8 +145,8 @@ func TestPeerSchedules(t *testing.T) {
 			}
 		})
 	}
-	if len(byName) != 5 {
-		t.Errorf("%d peers, want 5 with distinct names", len(byName))
+	if len(byName) != 6 {
+		t.Errorf("%d peers, want 6 with distinct names", len(byName))
 	}
 }
 

@@ -32,7 +32,21 @@ func peers() []peer {
 		{"aws-ecs", "AWS SDK for Go v2 ECS TasksStopped waiter: smithy-go waiter.ComputeDelay, MinDelay 6 s, MaxDelay 600 s", awsTasksStoppedDelay},
 		{"gcp-lro", "cloud.google.com/go/longrunning Operation.Wait: gax-go v2 Backoff{Initial: 1 s, Max: 60 s}.Pause", gcpOperationWaitDelay},
 		{"azure-30s", "azcore runtime.Poller.PollUntilDone, default Frequency 30 s", azurePollUntilDoneDelay},
+		{"ours-old", "this project's Poller before informed waiting: 1 s after the first poll, x1.5 after each, capped at 25 s before ±20 % jitter", oldDefaultDelay},
 	}
+}
+
+// oldDefaultDelay is the schedule the Poller had before it placed polls
+// in the execution's age: the delay after poll n was 1 s multiplied by
+// 1.5 n-1 times (each product truncated to the nanosecond), capped at 25 s,
+// spread by ±20 %, so never over 30 s.
+func oldDefaultDelay(n int, _ time.Duration, r float64) time.Duration {
+	const ceiling = 25 * time.Second
+	d := time.Second
+	for i := 1; i < n && d < ceiling; i++ {
+		d = min(time.Duration(float64(d)*1.5), ceiling)
+	}
+	return time.Duration(float64(d) * (1 + 0.2*(2*r-1)))
 }
 
 // fixedDelay polls every d, with no jitter: a kubectl-style loop. It stands

@@ -17,12 +17,12 @@ import (
 // with the given policy, to measure a change of the defaults before making
 // it. The value is "initial,multiplier,max,jitter", such as 1s,1.5,15s,0.2,
 // where max is the longest delay, jitter included (Policy.MaxInterval).
-var trialPolicyFlag = flag.String("policy.trial", "", "also benchmark the Poller with this policy: initial,multiplier,max,jitter (such as 1s,1.5,15s,0.2)")
+var trialPolicyFlag = flag.String("policy.trial", "", "also benchmark the Poller with this policy: initial,multiplier,max,jitter (such as 4s,1.5,30s,0.1)")
 
-// fanOutHTTPFlag makes the fan-out workload poll through HTTP like the
-// others, instead of reading the fake's state: the same numbers, at many
-// times the real cost (minutes for the fixed-interval peers).
-var fanOutHTTPFlag = flag.Bool("policy.fanout-http", false, "poll through HTTP in the fan-out workload too (slow)")
+// httpFlag makes the Poller reach the fake over HTTP rather than through
+// its state: the same numbers (TestStateGetterMatchesHTTP), at many times
+// the real cost.
+var httpFlag = flag.Bool("policy.http", false, "reach the fake over HTTP for the Poller too (slow)")
 
 // BenchmarkPolicy runs every wait strategy (peers_test.go's, then ours) over
 // every workload (bench_workload_test.go) in virtual time against the
@@ -35,11 +35,11 @@ var fanOutHTTPFlag = flag.Bool("policy.fanout-http", false, "poll through HTTP i
 //	rel-lag-p99  99th percentile of lag / the execution's duration
 //
 // Results are the same on every run (seeded workloads and jitter), except
-// for ours on fan-out, where WaitAll's goroutines share one random source in
-// an order the scheduler picks. ns/op is real time per run of the whole
+// for ours on the fan-outs, where WaitAll's workers share one random source
+// in an order the scheduler picks. ns/op is real time per run of the whole
 // workload. Run it with
 //
-//	go test ./poller -run '^$' -bench Policy -benchtime=1x
+//	go test ./internal/policybench -run '^$' -bench Policy -benchtime=1x
 //
 // and compare runs with benchstat.
 func BenchmarkPolicy(b *testing.B) {
@@ -51,18 +51,26 @@ func BenchmarkPolicy(b *testing.B) {
 		}
 		trial = &p
 	}
+	via := viaState
+	if *httpFlag {
+		via = viaHTTP
+	}
 	for _, st := range benchStrategies(trial) {
 		for wi, wl := range benchWorkloads() {
-			execs := wl.gen(rand.New(rand.NewPCG(benchWorkloadSeed, uint64(wi))))
-			via := viaHTTP
-			if wl.fanOut && !*fanOutHTTPFlag {
-				via = viaState
+			if wl.oursOnly && st.peer != nil {
+				continue
+			}
+			rng := rand.New(rand.NewPCG(benchWorkloadSeed, uint64(wi)))
+			execs := wl.gen(rng)
+			var past []time.Duration
+			if wl.history != nil {
+				past = wl.history(rng)
 			}
 			b.Run(fmt.Sprintf("strategy=%s/workload=%s", st.name, wl.name), func(b *testing.B) {
 				var run benchRun
 				for b.Loop() {
 					benchBubble(b, func(t *testing.T) {
-						run = runStrategy(t, st, execs, via, wl.fanOut)
+						run = runStrategy(t, st, wl, execs, past, via)
 					})
 				}
 				sum := summarizeRun(run.requests, run.lags, run.durations)
