@@ -111,6 +111,9 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 	}
 	newPoller := func(rnd func() float64) *poller.Poller {
 		opts := append([]poller.Option{poller.WithPolicy(st.policy), poller.WithRand(rnd), poller.WithRate(wl.rate)}, st.opts...)
+		if wl.hints > 0 {
+			opts = append(opts, poller.WithHints(wl.hints))
+		}
 		p, err := poller.New(c, opts...)
 		if err != nil {
 			t.Fatalf("poller.New: %v", err)
@@ -166,7 +169,14 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 				if st.peer != nil {
 					exec, _, err = peerWait(ctx, sg, ref, st.peer, rnd)
 				} else {
-					exec, err = newPoller(rnd).Wait(ctx, ref.TaskID, ref.ExecutionID)
+					p := newPoller(rnd)
+					if wl.hints > 0 && e.event >= 0 {
+						// The event comes e.event after the end, to the
+						// wait's Poller, as to its job's receiver.
+						hint := time.AfterFunc(e.finish()-e.attach+e.event, func() { p.Hint(ref.ExecutionID) })
+						defer hint.Stop()
+					}
+					exec, err = p.Wait(ctx, ref.TaskID, ref.ExecutionID)
 				}
 				done[i] = time.Now()
 				switch {
