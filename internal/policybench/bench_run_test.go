@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,7 @@ func benchStrategies(trial *poller.Policy) []benchStrategy {
 // benchRun is what one run measured.
 type benchRun struct {
 	requests  int             // requests the fake answered
+	limited   int             // of them, answered 429 (with a serverRate)
 	lags      []time.Duration // per execution: from its end to its wait's return
 	durations []time.Duration // per execution: from its creation to its end
 }
@@ -91,7 +93,12 @@ const (
 // creation.
 func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []benchExec, past []time.Duration, via benchVia) benchRun {
 	t.Helper()
-	s := anchortest.NewInMemoryServer(anchortest.WithFaults(wl.faults...))
+	sopts := []anchortest.Option{anchortest.WithFaults(wl.faults...)}
+	if wl.serverRate > 0 {
+		sopts = append(sopts, anchortest.WithRateLimit(wl.serverRate, int(wl.serverRate), false))
+		via = viaHTTP
+	}
+	s := anchortest.NewInMemoryServer(sopts...)
 	defer s.Close()
 	ctx := t.Context()
 	var limiter *rate.Limiter
@@ -193,6 +200,13 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 	inserting.Wait()
 
 	run := benchRun{requests: int(sg.calls.Load()) + s.Stats().Requests, lags: make([]time.Duration, len(execs)), durations: make([]time.Duration, len(execs))}
+	if wl.serverRate > 0 {
+		for _, r := range s.Requests() {
+			if r.Status == http.StatusTooManyRequests {
+				run.limited++
+			}
+		}
+	}
 	for i, e := range execs {
 		run.durations[i] = e.finish()
 		run.lags[i] = done[i].Sub(t0.Add(e.create + e.finish()))

@@ -50,6 +50,10 @@ type benchWorkload struct {
 	// only in what peers do not use (the task's history, its list, its
 	// webhook events).
 	oursOnly bool
+	// serverRate, when set, makes the fake allow that many requests a
+	// second (burst as many) and answer 429 past them without saying so in
+	// headers; the Poller then reaches it over HTTP, where the limit is.
+	serverRate float64
 	// hints, when set, delivers each execution's webhook event (see
 	// benchExec.event) to the Poller as a Hint, and the Poller is built
 	// with WithHints(hints): polls are then a safety net this far apart.
@@ -89,6 +93,7 @@ func benchWorkloads() []benchWorkload {
 		{name: "cold-webhooks-5pct-lost", oursOnly: true, hints: benchHintCap, gen: func(rng *rand.Rand) []benchExec { return withEvents(rng, coldWorkload(rng, benchExecs), 0.05) }},
 		{name: "fan-out", fanOut: true, gen: fanOut},
 		{name: "fan-out-rate-10", fanOut: true, gen: fanOut, rate: 10},
+		{name: "fan-out-server-10-untold", oursOnly: true, fanOut: true, gen: fanOut, serverRate: 10},
 		{name: "fan-out-inserts", oursOnly: true, fanOut: true, gen: fanOut, inserts: 500 * time.Millisecond},
 		{name: "fan-out-list-errors", oursOnly: true, fanOut: true, gen: fanOut, faults: []anchortest.Fault{
 			// The list answers 500 for two minutes early on, and half a
