@@ -49,6 +49,23 @@ func newBudget(cfg *config) *budget {
 	return b
 }
 
+// pace returns how many requests a second the Poller may send now, by
+// the caller's rate limit and the server's, whichever is lower; 0 when
+// neither limits.
+func (b *budget) pace() float64 {
+	r := rate.Inf
+	if b.limiter != nil {
+		r = b.limiter.Limit()
+	}
+	if l := b.server.limiter(); l != nil {
+		r = min(r, l.Limit())
+	}
+	if r == rate.Inf {
+		return 0
+	}
+	return float64(r)
+}
+
 // acquire blocks until a request may be sent: it takes a slot, then waits
 // out any pause and for the rate limit. The caller sends one request and
 // then calls release. It returns ctx's error, holding nothing, when ctx

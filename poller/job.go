@@ -82,8 +82,7 @@ func (wk *worker) page(ctx context.Context, w *waiting, j *job) (failed *entry) 
 		w.mu.Lock()
 		w.pageDone(j)
 		if ctx.Err() == nil {
-			// The list failed: the entries are polled one by one meanwhile.
-			j.ts.listFailed(err, j.page, now, p.cfg.policy.InitialInterval)
+			j.ts.pageFailed(j, err, now, p.cfg.policy.InitialInterval)
 		}
 		for _, m := range j.members {
 			w.reschedule(m, now)
@@ -175,6 +174,10 @@ func (wk *worker) page(ctx context.Context, w *waiting, j *job) (failed *entry) 
 			// moved it off this page: where to, its place says still. It
 			// keeps the due time it had.
 			due = later(now, time.Unix(0, m.due))
+		case m.listPos >= 0 && !j.covers(m):
+			// It waited for a page of that number in another page size:
+			// its own page is asked for at once.
+			due = now
 		default:
 			m.listPos, due = -1, now // not where it was: look for it again
 		}
@@ -208,6 +211,13 @@ func (w *waiting) pageDone(j *job) {
 			}
 		}
 	}
+}
+
+// covers reports whether j's page held the place where x stands now.
+func (j *job) covers(x *entry) bool {
+	pos := x.listPos + max(j.ts.total-x.listTotal, 0)
+	from := (j.page - 1) * j.limit
+	return pos >= from && pos < from+j.limit
 }
 
 // holds reports whether j holds x.

@@ -220,14 +220,15 @@ func WithSweepInterval(d time.Duration) Option { return func(c *config) { c.swee
 func WithServerRateLimits(on bool) Option { return func(c *config) { c.serverLimits = on } }
 
 // sweepPageSize is the page size for a task with n executions waited for:
-// the configured one, or under a rate limit one large enough (up to
-// MaxPageSize) that refreshing them all takes at most half a sweep
-// interval of the rate, so a sweep keeps its interval within the budget.
-func (c *config) sweepPageSize(n int) int {
-	if c.rate <= 0 || c.sweepInterval <= 0 {
+// the configured one, or at a pace of perSecond requests (the caller's
+// limit or the server's; 0 for none) one large enough (up to MaxPageSize)
+// that refreshing them all takes at most half a sweep interval, so a sweep
+// keeps its interval within the budget.
+func (c *config) sweepPageSize(n int, perSecond float64) int {
+	if perSecond <= 0 || c.sweepInterval <= 0 {
 		return c.pageSize
 	}
-	pages := c.rate * c.sweepInterval.Seconds() / 2 // pages a sweep may take
+	pages := perSecond * c.sweepInterval.Seconds() / 2 // pages a sweep may take
 	need := int(math.Ceil(float64(n) / max(pages, 1)))
 	return min(max(c.pageSize, need), MaxPageSize)
 }

@@ -61,6 +61,11 @@ type taskState struct {
 	// listFails times in a row.
 	listOffUntil time.Time
 	listFails    int
+	// againAt is when the pages that look for entries not placed are read
+	// again, once all were read and some were not found; againEvery is
+	// the last wait for that.
+	againAt    time.Time
+	againEvery time.Duration
 }
 
 // fitPage sizes ts's pages by one that held n executions in size bytes of
@@ -74,6 +79,21 @@ func (ts *taskState) fitPage(n, size int) {
 	case n >= ts.limit && size <= pageBytes/4 && ts.limit < ts.want:
 		ts.setLimit(min(ts.limit*2, ts.want))
 	}
+}
+
+// fitPace raises the page size asked for to want, when want is more than
+// a quarter over it (a pace that moves a little moves no page), and the
+// page size with it, unless large executions hold it lower. It is never
+// lowered: smaller pages would take more requests to cover the same
+// executions.
+func (ts *taskState) fitPace(want int) {
+	if 4*want <= 5*ts.want {
+		return
+	}
+	if ts.limit == ts.want {
+		ts.setLimit(want)
+	}
+	ts.want = want
 }
 
 // setLimit makes n the page size, with the next page to read where the
@@ -126,11 +146,16 @@ func (w *waiting) plan(e *entry) *job {
 			return w.pageJob(j, ts, 1, e.listPos < 0)
 		}
 	}
-	if !w.p.cfg.sweeps || ts.waiting < 2 || ts.limit < minSweepPage {
+	if !w.p.cfg.sweeps || ts.waiting < 2 {
+		return j
+	}
+	ts.fitPace(w.p.cfg.sweepPageSize(ts.waiting, w.p.budget.pace()))
+	if ts.limit < minSweepPage {
 		return j
 	}
 	if e.listPos < 0 {
-		switch page := ts.discoveryPage(); {
+		again := max(w.p.cfg.sweepInterval, w.p.cfg.policy.InitialInterval)
+		switch page := ts.discoveryPage(time.Now(), again); {
 		case page > 0:
 			return w.pageJob(j, ts, page, true)
 		case ts.discovery > 0:
@@ -202,11 +227,12 @@ func (ts *taskState) pageOf(e *entry) int {
 
 // discoveryPage returns the next page to read to find the entries whose
 // place is not known, or 0 when there is none worth reading now: every
-// entry has been found, or the pages read hold as many executions as the
-// waiting entries twice over (those not found are older than the pages
-// read, and are polled one by one), or the list's size is not known yet
-// and its first page is being read.
-func (ts *taskState) discoveryPage() int {
+// entry has been found; or the pages read hold as many executions as the
+// waiting entries twice over (those not found are polled one by one, and
+// looked for again from page 1 again after now, then twice as long after
+// each time: a page may have failed, or they moved); or the list's size
+// is not known yet and its first page is being read.
+func (ts *taskState) discoveryPage(now time.Time, again time.Duration) int {
 	unknown := 0
 	for _, x := range ts.entries {
 		if !x.finished && x.listPos < 0 {
@@ -227,19 +253,40 @@ func (ts *taskState) discoveryPage() int {
 		ts.nextPage++
 	}
 	if ts.nextPage > last {
-		return 0
+		// The pages worth reading are read: they are read again later.
+		switch {
+		case ts.discovery > 0:
+			return 0
+		case ts.againAt.IsZero():
+			ts.againEvery = min(max(2*ts.againEvery, again), listOffMax)
+			ts.againAt = now.Add(ts.againEvery)
+			return 0
+		case now.Before(ts.againAt):
+			return 0
+		}
+		ts.againAt, ts.nextPage = time.Time{}, 1
 	}
 	return ts.nextPage
 }
 
-// listFailed leaves ts's list alone for a while after err: twice as long
-// after each failure in a row, from the policy's initial interval to
-// listOffMax. A page over the body cap quarters the page size instead.
-func (ts *taskState) listFailed(err error, page int, now time.Time, initial time.Duration) {
-	if errors.Is(err, client.ErrBodyTooLarge) && ts.limit > 1 {
-		from := (page - 1) * ts.limit // the first position it held
-		ts.setLimit(max(ts.limit/4, 1))
-		ts.nextPage = min(ts.nextPage, from/ts.limit+1) // read again, smaller
+// pageFailed records that j's page could not be read (err). A page that
+// looked for entries is to be read again. A 429 is the key's limit, not
+// the list's (GETs would meet it too, many more of them): the budget's
+// pause holds the page back until it is asked again. A page over the body
+// cap is asked again with a quarter of the executions. Any other failure
+// leaves the list alone for a while, its entries polled one by one
+// meanwhile: twice as long after each failure in a row, from the policy's
+// initial interval to listOffMax.
+func (ts *taskState) pageFailed(j *job, err error, now time.Time, initial time.Duration) {
+	tooLarge := errors.Is(err, client.ErrBodyTooLarge) && j.limit > 1
+	if tooLarge {
+		ts.setLimit(max(min(ts.limit, j.limit)/4, 1))
+	}
+	if j.discovery {
+		from := (j.page - 1) * j.limit // the first place it held
+		ts.nextPage = min(ts.nextPage, from/ts.limit+1)
+	}
+	if tooLarge || errors.Is(err, client.ErrRateLimited) {
 		return
 	}
 	ts.listFails++

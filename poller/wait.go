@@ -87,7 +87,7 @@ func (p *Poller) newWaiting(ctx context.Context, refs []Ref, each func(int, Resu
 		w.queue.push(e, w.start)
 	}
 	for _, ts := range w.tasks {
-		ts.limit = p.cfg.sweepPageSize(len(ts.entries))
+		ts.limit = p.cfg.sweepPageSize(len(ts.entries), p.budget.pace())
 		ts.want = ts.limit
 	}
 	return w, nil

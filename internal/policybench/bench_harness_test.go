@@ -84,6 +84,55 @@ func TestBenchWorkloads(t *testing.T) {
 	}
 }
 
+// TestBenchWebhookEvents checks the webhook workloads' events: 99 % of
+// those delivered within a second of the end, and the share lost.
+func TestBenchWebhookEvents(t *testing.T) {
+	tests := []struct {
+		workload       string
+		lostLo, lostHi float64
+		wantHints      time.Duration
+	}{
+		{"cold", 0, 0, 0},
+		{"cold-webhooks", 0, 0, benchHintCap},
+		{"cold-webhooks-5pct-lost", 0.045, 0.055, benchHintCap},
+	}
+	workloads := map[string]benchWorkload{}
+	for _, wl := range benchWorkloads() {
+		workloads[wl.name] = wl
+	}
+	for _, tt := range tests {
+		t.Run(tt.workload, func(t *testing.T) {
+			wl := workloads[tt.workload]
+			if wl.hints != tt.wantHints {
+				t.Fatalf("hints %v, want %v", wl.hints, tt.wantHints)
+			}
+			execs := wl.gen(rand.New(rand.NewPCG(1, 2)))
+			var delays []float64
+			lost := 0
+			for _, e := range execs {
+				if e.event < 0 {
+					lost++
+				} else {
+					delays = append(delays, e.event.Seconds())
+				}
+			}
+			if share := float64(lost) / float64(len(execs)); share < tt.lostLo || share > tt.lostHi {
+				t.Errorf("%.3f of the events lost, want from %v to %v", share, tt.lostLo, tt.lostHi)
+			}
+			slices.Sort(delays)
+			if wl.hints == 0 {
+				if delays[len(delays)-1] != 0 {
+					t.Errorf("events in a workload without webhooks")
+				}
+				return
+			}
+			if p99 := benchQuantile(delays, 0.99); p99 > 1 {
+				t.Errorf("99th percentile of the delivery delay %.2f s, want at most 1 s", p99)
+			}
+		})
+	}
+}
+
 func TestBenchLogNormalClamps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	lo, hi := 10*time.Second, 20*time.Second

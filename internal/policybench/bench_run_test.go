@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,7 @@ func benchStrategies(trial *poller.Policy) []benchStrategy {
 // benchRun is what one run measured.
 type benchRun struct {
 	requests  int             // requests the fake answered
+	limited   int             // of them, answered 429 (with a serverRate)
 	lags      []time.Duration // per execution: from its end to its wait's return
 	durations []time.Duration // per execution: from its creation to its end
 }
@@ -91,7 +93,12 @@ const (
 // creation.
 func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []benchExec, past []time.Duration, via benchVia) benchRun {
 	t.Helper()
-	s := anchortest.NewInMemoryServer(anchortest.WithFaults(wl.faults...))
+	sopts := []anchortest.Option{anchortest.WithFaults(wl.faults...)}
+	if wl.serverRate > 0 {
+		sopts = append(sopts, anchortest.WithRateLimit(wl.serverRate, int(wl.serverRate), false))
+		via = viaHTTP
+	}
+	s := anchortest.NewInMemoryServer(sopts...)
 	defer s.Close()
 	ctx := t.Context()
 	var limiter *rate.Limiter
@@ -111,6 +118,9 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 	}
 	newPoller := func(rnd func() float64) *poller.Poller {
 		opts := append([]poller.Option{poller.WithPolicy(st.policy), poller.WithRand(rnd), poller.WithRate(wl.rate)}, st.opts...)
+		if wl.hints > 0 {
+			opts = append(opts, poller.WithHints(wl.hints))
+		}
 		p, err := poller.New(c, opts...)
 		if err != nil {
 			t.Fatalf("poller.New: %v", err)
@@ -166,7 +176,14 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 				if st.peer != nil {
 					exec, _, err = peerWait(ctx, sg, ref, st.peer, rnd)
 				} else {
-					exec, err = newPoller(rnd).Wait(ctx, ref.TaskID, ref.ExecutionID)
+					p := newPoller(rnd)
+					if wl.hints > 0 && e.event >= 0 {
+						// The event comes e.event after the end, to the
+						// wait's Poller, as to its job's receiver.
+						hint := time.AfterFunc(e.finish()-e.attach+e.event, func() { p.Hint(ref.ExecutionID) })
+						defer hint.Stop()
+					}
+					exec, err = p.Wait(ctx, ref.TaskID, ref.ExecutionID)
 				}
 				done[i] = time.Now()
 				switch {
@@ -183,6 +200,13 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 	inserting.Wait()
 
 	run := benchRun{requests: int(sg.calls.Load()) + s.Stats().Requests, lags: make([]time.Duration, len(execs)), durations: make([]time.Duration, len(execs))}
+	if wl.serverRate > 0 {
+		for _, r := range s.Requests() {
+			if r.Status == http.StatusTooManyRequests {
+				run.limited++
+			}
+		}
+	}
 	for i, e := range execs {
 		run.durations[i] = e.finish()
 		run.lags[i] = done[i].Sub(t0.Add(e.create + e.finish()))

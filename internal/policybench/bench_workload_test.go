@@ -19,6 +19,9 @@ type benchExec struct {
 	queued  time.Duration // then queued this long before it runs
 	running time.Duration // then runs this long, then succeeds
 	attach  time.Duration // its wait starts this long after its creation
+	// event is how long after its end its webhook event reaches the
+	// waits (with a workload's hints); < 0 when it is lost.
+	event time.Duration
 }
 
 // finish is when the execution ends, since its creation: its duration.
@@ -44,8 +47,17 @@ type benchWorkload struct {
 	// faults are the fake's server-wide faults.
 	faults []anchortest.Fault
 	// oursOnly leaves the peers out: the workload differs from another
-	// only in what peers do not use (the task's history, its list).
+	// only in what peers do not use (the task's history, its list, its
+	// webhook events).
 	oursOnly bool
+	// serverRate, when set, makes the fake allow that many requests a
+	// second (burst as many) and answer 429 past them without saying so in
+	// headers; the Poller then reaches it over HTTP, where the limit is.
+	serverRate float64
+	// hints, when set, delivers each execution's webhook event (see
+	// benchExec.event) to the Poller as a Hint, and the Poller is built
+	// with WithHints(hints): polls are then a safety net this far apart.
+	hints time.Duration
 }
 
 // Workload parameters. benchExecs is at least 10,000: at 1,000, the noise
@@ -57,6 +69,12 @@ const (
 	benchFanOutOver  = 10 * time.Minute
 	benchMinDuration = time.Second
 	benchMaxDuration = time.Hour
+	// benchEventDelay is the mean delay, exponential, of a webhook event
+	// after the end it tells of: 99 % come within 0.92 s.
+	benchEventDelay = 200 * time.Millisecond
+	// benchHintCap is the safety net's interval with webhooks, the CLI's
+	// default --webhook-max-interval.
+	benchHintCap = 5 * time.Minute
 )
 
 // benchWorkloads returns the workloads in the order the report lists them.
@@ -71,8 +89,11 @@ func benchWorkloads() []benchWorkload {
 		{name: "steady", gen: func(rng *rand.Rand) []benchExec { return steadyWorkload(rng, benchExecs) }, history: steadyPast(45 * time.Second)},
 		{name: "steady-history-3x-short", oursOnly: true, gen: func(rng *rand.Rand) []benchExec { return steadyWorkload(rng, benchExecs) }, history: steadyPast(15 * time.Second)},
 		{name: "steady-history-3x-long", oursOnly: true, gen: func(rng *rand.Rand) []benchExec { return steadyWorkload(rng, benchExecs) }, history: steadyPast(135 * time.Second)},
+		{name: "cold-webhooks", oursOnly: true, hints: benchHintCap, gen: func(rng *rand.Rand) []benchExec { return withEvents(rng, coldWorkload(rng, benchExecs), 0) }},
+		{name: "cold-webhooks-5pct-lost", oursOnly: true, hints: benchHintCap, gen: func(rng *rand.Rand) []benchExec { return withEvents(rng, coldWorkload(rng, benchExecs), 0.05) }},
 		{name: "fan-out", fanOut: true, gen: fanOut},
 		{name: "fan-out-rate-10", fanOut: true, gen: fanOut, rate: 10},
+		{name: "fan-out-server-10-untold", oursOnly: true, fanOut: true, gen: fanOut, serverRate: 10},
 		{name: "fan-out-inserts", oursOnly: true, fanOut: true, gen: fanOut, inserts: 500 * time.Millisecond},
 		{name: "fan-out-list-errors", oursOnly: true, fanOut: true, gen: fanOut, faults: []anchortest.Fault{
 			// The list answers 500 for two minutes early on, and half a
@@ -144,6 +165,19 @@ func pastRuns(rng *rand.Rand, median time.Duration) []time.Duration {
 		out[i] = benchLogNormal(rng, median, 0.15, benchMinDuration, benchMaxDuration)
 	}
 	return out
+}
+
+// withEvents gives each of execs a webhook event, delivered
+// benchEventDelay (mean, exponential) after its end, or, with probability
+// lost, never.
+func withEvents(rng *rand.Rand, execs []benchExec, lost float64) []benchExec {
+	for i := range execs {
+		execs[i].event = time.Duration(rng.ExpFloat64() * float64(benchEventDelay))
+		if rng.Float64() < lost {
+			execs[i].event = -1
+		}
+	}
+	return execs
 }
 
 // fanOutWorkload is n executions of one task, all submitted at once and

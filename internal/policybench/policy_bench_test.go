@@ -33,6 +33,8 @@ var httpFlag = flag.Bool("policy.http", false, "reach the fake over HTTP for the
 //	lag-p50-s    return of its wait): mean, median, 99th percentile
 //	lag-p99-s
 //	rel-lag-p99  99th percentile of lag / the execution's duration
+//	429-pct      on a workload with a server rate limit: the share of the
+//	             requests the server answered 429, in per cent
 //
 // Results are the same on every run (seeded workloads and jitter), except
 // for ours on the fan-outs, where WaitAll's workers share one random source
@@ -79,6 +81,9 @@ func BenchmarkPolicy(b *testing.B) {
 				b.ReportMetric(sum.lagP50, "lag-p50-s")
 				b.ReportMetric(sum.lagP99, "lag-p99-s")
 				b.ReportMetric(sum.relLagP99, "rel-lag-p99")
+				if wl.serverRate > 0 {
+					b.ReportMetric(100*float64(run.limited)/float64(max(run.requests, 1)), "429-pct")
+				}
 			})
 		}
 	}
