@@ -79,14 +79,14 @@ func execRun(ctx context.Context, e *cliEnv, o *execOptions) int {
 		return e.fail(err)
 	}
 	defer w.close()
-	if err := e.startWebhooks(ctx, w); err != nil {
-		return e.fail(err)
-	}
 	ids, err := executionIDs(ctx, o.execIDs, e.stdin, e.out.Stderr())
 	if err != nil {
 		return e.fail(err)
 	}
 	if err := w.openReports(); err != nil {
+		return e.fail(err)
+	}
+	if err := e.startWebhooks(ctx, w); err != nil {
 		return e.fail(err)
 	}
 	refs := make([]poller.Ref, len(ids))

@@ -86,10 +86,10 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 		return e.fail(err)
 	}
 	defer w.close()
-	if err := e.startWebhooks(ctx, w); err != nil {
+	if err := w.openReports(); err != nil {
 		return e.fail(err)
 	}
-	if err := w.openReports(); err != nil {
+	if err := e.startWebhooks(ctx, w); err != nil {
 		return e.fail(err)
 	}
 	if o.start.v2 {

@@ -85,14 +85,14 @@ func runsRun(ctx context.Context, e *cliEnv, o *runsOptions) int {
 		return e.fail(err)
 	}
 	defer w.close()
-	if err := e.startWebhooks(ctx, w); err != nil {
-		return e.fail(err)
-	}
 	ids, err := runIDs(ctx, o.runIDs, e.stdin, e.out.Stderr())
 	if err != nil {
 		return e.fail(err)
 	}
 	if err := w.openReports(); err != nil {
+		return e.fail(err)
+	}
+	if err := e.startWebhooks(ctx, w); err != nil {
 		return e.fail(err)
 	}
 	_, code := w.waitRefs(ctx, runRefs(ids))

@@ -97,14 +97,14 @@ func waitRun(ctx context.Context, e *cliEnv, o *waitOptions) int {
 		return e.fail(err)
 	}
 	defer w.close()
-	if err := e.startWebhooks(ctx, w); err != nil {
-		return e.fail(err)
-	}
 	ids, err := executionIDs(ctx, o.execIDs, e.stdin, e.out.Stderr())
 	if err != nil {
 		return e.fail(err)
 	}
 	if err := w.openReports(); err != nil {
+		return e.fail(err)
+	}
+	if err := e.startWebhooks(ctx, w); err != nil {
 		return e.fail(err)
 	}
 	_, code := w.waitFor(ctx, ids)

@@ -198,6 +198,7 @@ func (w *waiter) waitRefs(ctx context.Context, refs []poller.Ref) ([]result, int
 	handed := 0
 	unreadable := map[string]bool{} // the fields noteUnreadable said already
 	w.progress.beginWith(waitingLine(w.taskID, refs), ids)
+	w.hooks.began()
 	err := w.poller.WaitEach(ctx, refs, func(i int, pr poller.Result) {
 		handed++
 		pr, kind := w.asExecutionResult(pr)

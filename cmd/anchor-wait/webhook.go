@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -146,7 +147,10 @@ type webhookServer struct {
 	done  chan struct{} // closed when Serve has returned
 	out   *output
 	quiet bool
-	once  sync.Once
+	// waited is set once a wait began: only then is there something to
+	// sum up.
+	waited atomic.Bool
+	once   sync.Once
 }
 
 // startWebhooks starts receiving webhook events as w's flags ask, if they
@@ -214,8 +218,9 @@ func listenReason(err error) string {
 
 // stop stops receiving: new deliveries are refused at once, and those in
 // progress get webhookStopGrace to be answered. It returns once the server
-// has stopped, and says on stderr what was received (unless --quiet). It
-// may be called more than once, and on a nil *webhookServer.
+// has stopped, and, when a wait began meanwhile, says on stderr what was
+// received (unless --quiet). It may be called more than once, and on a nil
+// *webhookServer.
 func (s *webhookServer) stop() {
 	if s == nil {
 		return
@@ -227,7 +232,7 @@ func (s *webhookServer) stop() {
 			s.srv.Close()
 		}
 		<-s.done
-		if !s.quiet {
+		if !s.quiet && s.waited.Load() {
 			fmt.Fprintln(s.out.Stderr(), webhookSummary(s.rv.Stats()))
 		}
 	})
@@ -266,4 +271,11 @@ func deliveries(n int64) string {
 		return "1 delivery"
 	}
 	return fmt.Sprintf("%d deliveries", n)
+}
+
+// began records that a wait began; a nil *webhookServer ignores it.
+func (s *webhookServer) began() {
+	if s != nil {
+		s.waited.Store(true)
+	}
 }
