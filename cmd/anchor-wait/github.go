@@ -153,7 +153,7 @@ func githubSummary(o *output, results []result, code int, reason string, elapsed
 	if len(results) == 0 {
 		return b.String()
 	}
-	b.WriteString("| Execution | Status | Execution time | Waited | Polls | Detail |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| " + idHeading(results) + " | Status | Execution time | Waited | Polls | Detail |\n|---|---|---|---|---|---|\n")
 	tableEnd := b.Len() + tableBytes
 	for i, r := range results {
 		status := string(r.Status)

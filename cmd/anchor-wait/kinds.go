@@ -139,16 +139,19 @@ func (r *result) junitClass() string {
 	return "anchor-wait.execution"
 }
 
-// idColumn is the heading of the ID column of the text table: RUN when
-// every result is a run's.
-func idColumn(results []result) string {
+// idHeading is the heading of the ID column of the step summary's table:
+// Run when every result is a run's, else Execution.
+func idHeading(results []result) string {
 	for _, r := range results {
 		if r.kind != kindRun {
-			return "EXECUTION"
+			return "Execution"
 		}
 	}
-	return "RUN"
+	return "Run"
 }
+
+// idColumn is idHeading for the text table: RUN or EXECUTION.
+func idColumn(results []result) string { return strings.ToUpper(idHeading(results)) }
 
 // runNote is the line under the text table of results that are runs,
 // saying what a run does not report; "" when none is.

@@ -189,6 +189,10 @@ func TestKindsInReports(t *testing.T) {
 		t.Errorf("JUnit cases %+v: want a run's and an execution's, by kind", c)
 	}
 
+	if md := githubSummary(o, []result{run}, exitFailure, "one failed", time.Second, nil); !strings.Contains(md, "| Run | Status |") || !strings.Contains(md, "| `"+testRunID+"` | ` failure ` | - |") {
+		t.Errorf("step summary of a run:\n%s", md)
+	}
+
 	var stderr bytes.Buffer
 	o = newOutput(io.Discard, &stderr)
 	githubAnnotations(o, []result{run, byID})
