@@ -357,3 +357,52 @@ func TestE2EWebhookRefusedAndUnnamed(t *testing.T) {
 		t.Errorf("stderr does not say %q:\n%s", want, b.stderr.String())
 	}
 }
+
+// TestE2EWebhookTaskWaits: the wait for a task's executions and run take
+// --webhook-listen too: the wait makes its first request, then the one
+// the event asks for; run adds its start.
+func TestE2EWebhookTaskWaits(t *testing.T) {
+	t.Parallel()
+	script := anchortest.Succeed(hookQueued, hookRunning, `{"ok":true}`)
+	t.Run("wait", func(t *testing.T) {
+		t.Parallel()
+		rl := newRelay(t)
+		srv := newLazyFake(t, webhookTo(rl))
+		id := srv.add(script)
+		env := srv.env()
+		env[envWebhookSecret] = testSecret
+		b := startBin(t, env, append([]string{"--no-history", "--output", "json"}, append(webhookArgs, testTask, id)...)...)
+		url := webhookURL(t, b.stderr)
+		rl.target.Store(&url)
+		if code := b.wait(); code != exitSuccess {
+			t.Fatalf("exit %d, want 0; stderr:\n%s", code, b.stderr.String())
+		}
+		if d := decodeDoc(t, b.stdout.String()); len(d.Results) != 1 || d.Results[0]["polls"] != 2.0 {
+			t.Errorf("results %v: want one, after 2 polls", d.Results)
+		}
+		if n := len(srv.Requests()); n != 2 {
+			t.Errorf("the fake saw %d requests, want 2: the first poll and the confirming one", n)
+		}
+	})
+	t.Run("run", func(t *testing.T) {
+		t.Parallel()
+		rl := newRelay(t)
+		srv := newFake(t, webhookTo(rl), anchortest.WithTemplate(script))
+		env := fakeEnv(srv)
+		env[envWebhookSecret] = testSecret
+		b := startBin(t, env, append([]string{"run", "--output", "json"}, append(webhookArgs, testTask)...)...)
+		url := webhookURL(t, b.stderr)
+		rl.target.Store(&url)
+		if code := b.wait(); code != exitSuccess {
+			t.Fatalf("exit %d, want 0; stderr:\n%s", code, b.stderr.String())
+		}
+		if d := decodeDoc(t, b.stdout.String()); len(d.Results) != 1 || d.Results[0]["polls"] != 3.0 {
+			t.Errorf("results %v: want one, after 3 requests", d.Results)
+		}
+		// The start, the task's list (its history, which answers for the
+		// execution too) and the poll the event asks for.
+		if ops := opsOf(srv); len(srv.Requests()) != 3 || ops[anchortest.OpRunTask] != 1 {
+			t.Errorf("the fake saw %d requests (%v), want 3: the start, the first request and the confirming one", len(srv.Requests()), ops)
+		}
+	})
+}
