@@ -13,6 +13,8 @@ type command string
 const (
 	cmdWait    command = "wait" // the default: wait for executions; it has no word
 	cmdRun     command = "run"
+	cmdExec    command = "exec"
+	cmdRuns    command = "runs"
 	cmdDemo    command = "demo"
 	cmdHelp    command = "help"
 	cmdVersion command = "version"
@@ -80,7 +82,7 @@ func bindCommand[T any, P interface {
 var commands []*commandDef
 
 func init() {
-	commands = []*commandDef{waitCommand(), runCommand(), demoCommand(), helpCommand(), versionCommand()}
+	commands = []*commandDef{waitCommand(), runCommand(), execCommand(), runsCommand(), demoCommand(), helpCommand(), versionCommand()}
 }
 
 // lookupCommand returns the command named name, nil for none.

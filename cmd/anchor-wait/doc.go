@@ -6,6 +6,9 @@
 //	anchor-wait [flags] TASK_ID EXECUTION_ID...   wait for these executions
 //	anchor-wait [flags] TASK_ID -                 execution IDs from stdin
 //	anchor-wait run [flags] TASK_ID               start the task and wait for it
+//	anchor-wait run --v2 [flags] TASK_ID          start it with v2 and wait for the runs
+//	anchor-wait exec [flags] EXECUTION_ID... | -  wait for executions by ID alone
+//	anchor-wait runs [flags] RUN_ID... | -        wait for v2 runs
 //	anchor-wait demo                              a self-contained demo on a fake API
 //	anchor-wait help [COMMAND]                    the help of a command
 //	anchor-wait version                           the version
@@ -19,11 +22,13 @@
 // and the full table.
 //
 // The API key comes from ANCHORBROWSER_API_KEY or --api-key-file and is never
-// printed.
+// printed. With --webhook-listen ADDR, a wait command also receives Anchor's
+// webhook events while it waits (webhook.go): each verified event makes the
+// waits it names due at once, and polls become a safety net.
 //
 // The code follows the model of gh: each command has its options type and
-// its run function in a file named for it (wait.go, run.go, demo.go,
-// help.go, version.go), listed in the command table (commands.go); every
+// its run function in a file named for it (wait.go, run.go, exec.go,
+// runs.go, demo.go, help.go, version.go; run --v2 is runv2.go), listed in the command table (commands.go); every
 // flag is a row of the flag table (flags.go), which defines the flag sets
 // and the flags section of --help; the exit codes are a table too
 // (exitcode.go). Everything the command writes goes through one output
@@ -31,6 +36,7 @@
 // the server's text with internal/safetext for where it is written. One
 // poller.Poller makes every request of a command, starts included
 // (waiter.go, start.go); resultOf (result.go) is the only place a
-// poller.Result becomes the command's result, and pollerOptions
+// poller.Result becomes the command's result (kinds.go says how an
+// execution by ID and a v2 run differ from a task's execution), and pollerOptions
 // (waiter.go) the only place flags become poller options.
 package main

@@ -37,7 +37,7 @@ type exitDef struct {
 // executions, the first row that applies wins. exitCode, statusWord, the
 // exit codes of --help and of the README all come from it.
 var exitTable = []exitDef{
-	{exitUsage, "usage", "usage: bad flag, bad ID, missing API key, a report file that cannot be used; no request was sent"},
+	{exitUsage, "usage", "usage: bad flag, bad ID, missing API key or webhook secret, a report file that cannot be used, a `--webhook-listen` address that cannot be listened on; no request was sent"},
 	{exitInterrupted, "interrupted", "interrupted (SIGINT, SIGTERM or SIGHUP) before every execution finished or every report was written; what is known is reported"},
 	{exitWriteError, "write-error", "the results could not be written (stdout, `--junit`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`)"},
 	{exitAPIError, "api-error", "the API could not answer for at least one execution (not found, unauthorized, persistent errors, or no status at all before `--timeout` ran out)"},

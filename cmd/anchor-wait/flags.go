@@ -51,6 +51,7 @@ type pollFlags struct {
 	noSweeps      bool
 	apiKeyFile    string
 	baseURL       string
+	webhook       webhookFlags
 
 	maxIntervalSet bool // --max-interval was given
 }
@@ -60,6 +61,7 @@ type startFlags struct {
 	taskVersion string
 	inputs      map[string]string
 	count       int
+	v2          bool // start with POST /v2/tasks/{taskId}/run
 }
 
 // flagTargets is where a command's options store the flags: the groups it
@@ -91,9 +93,10 @@ type flagDef struct {
 
 // Commands that share flags.
 var (
-	waitingCmds = []command{cmdWait, cmdRun}
-	reportCmds  = []command{cmdWait, cmdRun, cmdDemo}
-	allCmds     = []command{cmdWait, cmdRun, cmdDemo, cmdHelp, cmdVersion}
+	waitingCmds = []command{cmdWait, cmdRun, cmdExec, cmdRuns}
+	taskCmds    = []command{cmdWait, cmdRun} // the waits for a task's executions, which have a list
+	reportCmds  = []command{cmdWait, cmdRun, cmdExec, cmdRuns, cmdDemo}
+	allCmds     = []command{cmdWait, cmdRun, cmdExec, cmdRuns, cmdDemo, cmdHelp, cmdVersion}
 )
 
 // flagTable is every flag of every command, in the order --help lists
@@ -103,8 +106,11 @@ var flagTable = []flagDef{
 	{name: "version", arg: "VERSION", defText: "none: the API chooses", cmds: []command{cmdRun},
 		usage: "task version to run: draft, latest or a number. Here --version is the task's version; anchor-wait --version prints the tool's",
 		bind:  func(t flagTargets) flag.Value { return versionValue{&t.start.taskVersion} }},
+	{name: "v2", cmds: []command{cmdRun},
+		usage: "start with POST /v2/tasks/{taskId}/run and wait for the v2 runs it starts (GET /v2/tasks/runs/{runId}/status). --version, --input and --count work as for v1; --page-size, --no-history and --no-sweeps do not apply, as v2 has no list of runs",
+		bind:  func(t flagTargets) flag.Value { return boolValue{&t.start.v2} }},
 	{name: "input", arg: "NAME=VALUE", cmds: []command{cmdRun},
-		usage: "a task input; NAME starts with ANCHOR_; repeat for several",
+		usage: "a task input; repeat for several. NAME starts with ANCHOR_; with --v2 any name that is not empty, names and values valid UTF-8 (v2 has no rule for names)",
 		bind:  func(t flagTargets) flag.Value { return inputsValue{&t.start.inputs} }},
 	{name: "count", arg: "N", def: "1", cmds: []command{cmdRun},
 		usage: fmt.Sprintf("start the task N times, at most %d, and wait for all of them; up to --concurrency starts at once. --timeout covers starting and waiting", maxCount),
@@ -131,13 +137,13 @@ var flagTable = []flagDef{
 	{name: "fail-fast", cmds: waitingCmds,
 		usage: "stop waiting for the others once one execution does not succeed",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.failFast} }},
-	{name: "page-size", arg: "N", def: strconv.Itoa(poller.DefaultPageSize), cmds: waitingCmds,
+	{name: "page-size", arg: "N", def: strconv.Itoa(poller.DefaultPageSize), cmds: taskCmds,
 		usage: fmt.Sprintf("executions per page of a task's list, 1 to %d: larger pages take fewer requests to cover a big fan-out, smaller ones move less data when outputs are large", poller.MaxPageSize),
 		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.poll.pageSize, min: 1, max: poller.MaxPageSize} }},
-	{name: "no-history", cmds: waitingCmds,
+	{name: "no-history", cmds: taskCmds,
 		usage: "do not read a task's past executions (one list request per task) to learn how long it runs; poll by each execution's age alone",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.noHistory} }},
-	{name: "no-sweeps", cmds: waitingCmds,
+	{name: "no-sweeps", cmds: taskCmds,
 		usage: "poll every execution with a request of its own, never with pages of its task's list, however many are waited on",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.noSweeps} }},
 
@@ -154,6 +160,16 @@ var flagTable = []flagDef{
 	{name: "base-url", arg: "URL", defText: "$ANCHORBROWSER_BASE_URL, else https://api.anchorbrowser.io", cmds: waitingCmds,
 		usage: "API server; plain http only to a loopback address",
 		bind:  func(t flagTargets) flag.Value { return stringValue{&t.poll.baseURL} }},
+
+	{name: "webhook-listen", arg: "ADDR", cmds: waitingCmds,
+		usage: "receive Anchor's webhook events on ADDR (HOST:PORT, port 0 for any free one), plain HTTP on every path: each verified event makes the waits it names due at once, so polls become a safety net. Needs the signing secret, at least " + strconv.Itoa(minSecretLen) + " characters ($ANCHORBROWSER_WEBHOOK_SECRET or --webhook-secret-file); the address it listens on goes to stderr",
+		bind:  func(t flagTargets) flag.Value { return stringValue{&t.poll.webhook.listen} }},
+	{name: "webhook-secret-file", arg: "FILE", cmds: waitingCmds,
+		usage: "read the webhook signing secret from FILE, a file or a pipe, instead of $ANCHORBROWSER_WEBHOOK_SECRET; never printed",
+		bind:  func(t flagTargets) flag.Value { return stringValue{&t.poll.webhook.secretFile} }},
+	{name: "webhook-max-interval", arg: "DURATION", defText: shortDuration(defaultWebhookMaxInterval), cmds: waitingCmds,
+		usage: "with --webhook-listen, how far apart the polls that back the events up are (the first is at once; --interval and --max-interval then no longer apply), at least --interval: a lost event is noticed this late",
+		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.webhook.maxInterval, min: minInterval} }},
 
 	{name: "quiet", cmds: reportCmds,
 		usage: "no progress on stderr",
@@ -364,7 +380,7 @@ func (o *pollFlags) check() error {
 		}
 		o.maxInterval = o.interval
 	}
-	return nil
+	return o.webhook.check(o.interval)
 }
 
 // check checks how report flags combine.

@@ -146,15 +146,17 @@ func (v outputValue) Set(s string) error {
 	return errors.New("want text, json or jsonl")
 }
 
-// inputsValue collects repeated --input ANCHOR_NAME=value flags.
+// inputsValue collects repeated --input NAME=value flags. Which names a
+// run takes depends on --v2, which may come later: startFlags.check
+// checks them once every flag is parsed.
 type inputsValue struct{ m *map[string]string }
 
 func (v inputsValue) String() string { return "" }
 
 func (v inputsValue) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
-	if !ok || client.CheckInputName(name) != nil {
-		return errors.New("want ANCHOR_NAME=value: the name starts with ANCHOR_, such as ANCHOR_URL=https://example.com")
+	if !ok || name == "" {
+		return errors.New("want NAME=value, such as ANCHOR_URL=https://example.com")
 	}
 	if *v.m == nil {
 		*v.m = map[string]string{}

@@ -103,11 +103,11 @@ func githubAnnotations(o *output, results []result) {
 		if i == room-1 && len(failed) > room {
 			left := len(failed) - i
 			o.annotate("Anchor executions left out",
-				fmt.Sprintf("%s of task %s did not succeed; GitHub shows %d error annotations a step, so theirs are left out: see the step summary, --junit or --output json", executions(left), r.TaskID, maxAnnotations))
+				fmt.Sprintf("%s%s did not succeed; GitHub shows %d error annotations a step, so theirs are left out: see the step summary, --junit or --output json", executions(left), ofTask(r.TaskID), maxAnnotations))
 			return
 		}
-		title := "Anchor execution " + r.ExecutionID + " " + r.outcome.String()
-		msg := fmt.Sprintf("Execution %s of task %s ", r.ExecutionID, r.TaskID)
+		title := "Anchor " + r.noun() + " " + r.ExecutionID + " " + r.outcome.String()
+		msg := capitalized(r.subject()) + " "
 		switch r.outcome {
 		case outcomeFailure, outcomeTimeout, outcomeCancelled:
 			msg += "ended " + string(r.Status)
@@ -153,7 +153,7 @@ func githubSummary(o *output, results []result, code int, reason string, elapsed
 	if len(results) == 0 {
 		return b.String()
 	}
-	b.WriteString("| Execution | Status | Execution time | Waited | Polls | Detail |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| " + idHeading(results) + " | Status | Execution time | Waited | Polls | Detail |\n|---|---|---|---|---|---|\n")
 	tableEnd := b.Len() + tableBytes
 	for i, r := range results {
 		status := string(r.Status)

@@ -178,7 +178,7 @@ func flagsMarkdown() string {
 
 // codeWords are what markdownCode marks as code: flags, environment
 // variables and values to type.
-var codeWords = regexp.MustCompile(`(?:anchor-wait )?--[a-z][a-z-]*|\$[A-Z_]+|\bANCHOR_|\bNO_COLOR\b|\bTERM=dumb\b|\b(?:text|jsonl?|draft|latest)\b`)
+var codeWords = regexp.MustCompile(`(?:anchor-wait )?--[a-z][a-z0-9-]*|\$[A-Z_]+|\bANCHOR_|\bNO_COLOR\b|\bTERM=dumb\b|\b(?:text|jsonl?|draft|latest)\b`)
 
 // markdownCode marks the flags, variables and values a help text names as
 // code, for the README.
@@ -212,6 +212,9 @@ func wrapHelp(prefix, text string) string {
 const environmentHelp = `Environment:
   ANCHORBROWSER_API_KEY   the API key (unless --api-key-file); never printed
   ANCHORBROWSER_BASE_URL  the API server (unless --base-url)
+  ANCHORBROWSER_WEBHOOK_SECRET
+                          the webhook's signing secret, for --webhook-listen (unless
+                          --webhook-secret-file); never printed
   NO_COLOR                when set, no color
   TERM=dumb               no color and no live line: no escape codes at all
   GITHUB_ACTIONS=true     also write ::error:: annotations for executions that did not succeed,

@@ -69,7 +69,7 @@ func lineDiff(want, got string) string {
 
 // flagSpellingInHelp matches the flags a line of a Flags section names:
 // "  --timeout DURATION ...", "  -h, --help ...".
-var flagSpellingInHelp = regexp.MustCompile(`^  (?:-([a-z]), )?--([a-z][a-z-]*)`)
+var flagSpellingInHelp = regexp.MustCompile(`^  (?:-([a-z]), )?--([a-z][a-z0-9-]*)`)
 
 // helpFlagSection returns the lines of the Flags section of help.
 func helpFlagSection(t *testing.T, help string) []string {
@@ -98,7 +98,7 @@ func TestHelpFlagsAreTheFlagTable(t *testing.T) {
 	for _, f := range flagTable {
 		declared[f.name] = true
 	}
-	anyFlag := regexp.MustCompile(`(?:^|[^-\w])--([a-z][a-z-]*)`)
+	anyFlag := regexp.MustCompile(`(?:^|[^-\w])--([a-z][a-z0-9-]*)`)
 	for _, c := range commands {
 		t.Run(string(c.name), func(t *testing.T) {
 			help := helpText(c.name)

@@ -64,7 +64,7 @@ func junitReport(o *output, results []result, start time.Time, elapsed time.Dura
 		suite.Timestamp = start.UTC().Format("2006-01-02T15:04:05")
 	}
 	for _, r := range results {
-		c := junitCase{Name: r.ExecutionID, Classname: "anchor-wait.task." + r.TaskID, Time: "0"}
+		c := junitCase{Name: r.ExecutionID, Classname: r.junitClass(), Time: "0"}
 		if r.ExecutionTime != nil {
 			c.Time = millisToSeconds(*r.ExecutionTime)
 		}

@@ -102,6 +102,11 @@ func (p *progress) excerpt(s string, n int) string { return p.out.excerpt(s, n) 
 // begin starts showing progress for the executions ids of task taskID.
 // Every begin must be followed by end.
 func (p *progress) begin(taskID string, ids []string) {
+	p.beginWith(fmt.Sprintf("waiting for %s of task %s", executions(len(ids)), taskID), ids)
+}
+
+// beginWith is begin with the first line given: "waiting for 2 v2 runs".
+func (p *progress) beginWith(first string, ids []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.start = time.Now()
@@ -113,7 +118,7 @@ func (p *progress) begin(taskID string, ids []string) {
 	if p.mode == progressOff {
 		return
 	}
-	p.writeLine(fmt.Sprintf("waiting for %s of task %s", executions(len(ids)), taskID))
+	p.writeLine(first)
 	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
 	go p.loop(p.stop, p.stopped)
 }

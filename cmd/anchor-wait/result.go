@@ -36,6 +36,7 @@ type result struct {
 	// execution to its end.
 	Error *string `json:"error"`
 
+	kind    resultKind    // what was waited for: an execution of a task, one by ID, a v2 run
 	outcome outcome       // how the wait ended
 	waited  time.Duration // how long anchor-wait waited; 0 when unknown
 	// cause is Error for people: the innermost cause first, durations
@@ -45,6 +46,9 @@ type result struct {
 	// message the API sent, when Output and ErrorMessage hold only their
 	// start (see keepExcerpts); 0 when they hold all of it.
 	outputBytes, errorBytes int
+	// sessionID is a v2 run's session_id; nil for an execution, or when
+	// the API sent none.
+	sessionID *string
 }
 
 // keptBytes is how much of an execution's output, and of its error

@@ -33,15 +33,20 @@ func runCommand() *commandDef {
 		name: cmdRun,
 		synopses: []synopsis{
 			{"anchor-wait run [flags] TASK_ID", "start the task, then wait for it"},
+			{"anchor-wait run --v2 [flags] TASK_ID", "start it with POST /v2/tasks/{taskId}/run, then wait for its runs"},
 		},
 		about: `anchor-wait run starts a task through POST /v1/task/run (async) and waits for the
 executions it started. Their IDs go to stderr at once ("started execution ID"),
 so a job that is killed still leaves them in its log (even with --quiet).
+With --v2 it starts the task through POST /v2/tasks/{taskId}/run instead and waits for the
+v2 runs it started ("started run ID"), as anchor-wait runs does; v2 input names need no
+ANCHOR_ prefix.
 `,
 		examples: []string{
 			"anchor-wait run TASK_ID",
 			"anchor-wait run --version 3 --input ANCHOR_URL=https://example.com TASK_ID",
 			"anchor-wait run --count 5 --output jsonl --junit report.xml TASK_ID",
+			"anchor-wait run --v2 --input url=https://example.com TASK_ID",
 		},
 		flagsNote:   "(before or after TASK_ID)",
 		environment: true,
@@ -62,6 +67,9 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	if err := o.poll.check(); err != nil {
 		return e.fail(err)
 	}
+	if err := o.start.check(); err != nil {
+		return e.fail(err)
+	}
 	// --timeout covers reading the key, starting and waiting.
 	ctx, cancel := e.withTimeout(ctx, o.poll.timeout)
 	defer cancel()
@@ -80,6 +88,12 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	defer w.close()
 	if err := w.openReports(); err != nil {
 		return e.fail(err)
+	}
+	if err := e.startWebhooks(ctx, w); err != nil {
+		return e.fail(err)
+	}
+	if o.start.v2 {
+		return runTaskV2(ctx, w, &o.start)
 	}
 	return runTask(ctx, w, &o.start)
 }

@@ -28,7 +28,7 @@ func writeText(o *output, w io.Writer, results []result) error {
 	}
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXECUTION\tSTATUS\tEXEC TIME\tWAITED\tPOLLS\tDETAIL")
+	fmt.Fprintln(tw, idColumn(results)+"\tSTATUS\tEXEC TIME\tWAITED\tPOLLS\tDETAIL")
 	for _, r := range results {
 		status := o.line(string(r.Status))
 		if status == "" {
@@ -43,7 +43,7 @@ func writeText(o *output, w io.Writer, results []result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	buf.WriteString(closingLine(results) + "\n")
+	buf.WriteString(closingLine(results) + "\n" + runNote(results))
 	_, err := w.Write(buf.Bytes())
 	return err
 }

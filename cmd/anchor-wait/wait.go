@@ -104,6 +104,9 @@ func waitRun(ctx context.Context, e *cliEnv, o *waitOptions) int {
 	if err := w.openReports(); err != nil {
 		return e.fail(err)
 	}
+	if err := e.startWebhooks(ctx, w); err != nil {
+		return e.fail(err)
+	}
 	_, code := w.waitFor(ctx, ids)
 	return code
 }

@@ -33,24 +33,29 @@ type waiter struct {
 	// startRequests counts, by execution ID, the requests that started
 	// the execution (run): they count in its polls.
 	startRequests map[string]int
+	// hooks receives webhook events (--webhook-listen); nil without.
+	hooks *webhookServer
 }
 
 // pollerOptions returns the poller's options for the flags, with onUpdate
 // as its callback. It is the only place that turns flags into poller
 // options.
 func pollerOptions(o *pollFlags, onUpdate func(poller.Update)) []poller.Option {
-	return []poller.Option{
+	opts := []poller.Option{
 		poller.WithInitialInterval(o.interval),
 		poller.WithMaxInterval(o.maxInterval),
 		poller.WithNotFoundGrace(o.notFoundGrace),
 		poller.WithConcurrency(o.concurrency),
 		poller.WithRate(o.rate),
 		poller.WithFailFast(o.failFast),
-		poller.WithPageSize(o.pageSize),
 		poller.WithHistory(!o.noHistory),
 		poller.WithListSweeps(!o.noSweeps),
 		poller.WithOnUpdate(onUpdate),
 	}
+	if o.pageSize > 0 { // 0 for the commands without --page-size: the poller's default
+		opts = append(opts, poller.WithPageSize(o.pageSize))
+	}
+	return append(opts, o.webhook.pollerOptions()...)
 }
 
 // apiKey loads the API key (see loadAPIKey) and has the output layer
@@ -103,7 +108,7 @@ func (e *cliEnv) waiterFor(taskID string, api poller.API, poll *pollFlags, repor
 	color := !report.noColor && e.getenv("NO_COLOR") == "" && !dumb
 	prog := newProgress(e.out, mode, report.verbose, color)
 	prog.width = e.width
-	p, err := poller.New(api, pollerOptions(poll, prog.update)...)
+	p, err := poller.New(api, pollerOptions(poll, func(u poller.Update) { prog.update(asExecutionUpdate(u)) })...)
 	if err != nil {
 		return nil, usagef("%s", oneLine(err.Error()))
 	}
@@ -128,8 +133,11 @@ func (w *waiter) openReports() error {
 }
 
 // close closes what the waiter holds open, as when the run ended before
-// writing it.
-func (w *waiter) close() { w.junit.close() }
+// writing it, and stops the webhook receiver.
+func (w *waiter) close() {
+	w.junit.close()
+	w.hooks.stop()
+}
 
 // newClient builds the API client; its errors are usage errors (a key with
 // spaces in it, say) that never contain the key.
@@ -168,22 +176,35 @@ func baseURLFrom(o *pollFlags, getenv func(string) string) (string, error) {
 // only bounded excerpts of its output and error message are kept (see
 // result.keepExcerpts).
 func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
-	var stream *jsonlStream
-	if w.report.output == formatJSONL {
-		stream = newJSONLStream(w.out, w.stdout)
-	}
 	refs := make([]poller.Ref, len(ids))
 	for i, id := range ids {
 		refs[i] = poller.Ref{TaskID: w.taskID, ExecutionID: id}
 	}
-	results := make([]result, len(ids))
+	return w.waitRefs(ctx, refs)
+}
+
+// waitRefs is waitFor for any refs: executions of w's task, executions by
+// ID alone, or v2 runs (see poller.Ref).
+func (w *waiter) waitRefs(ctx context.Context, refs []poller.Ref) ([]result, int) {
+	var stream *jsonlStream
+	if w.report.output == formatJSONL {
+		stream = newJSONLStream(w.out, w.stdout)
+	}
+	ids := make([]string, len(refs))
+	for i, ref := range refs {
+		ids[i] = refID(ref)
+	}
+	results := make([]result, len(refs))
 	handed := 0
 	unreadable := map[string]bool{} // the fields noteUnreadable said already
-	w.progress.begin(w.taskID, ids)
+	w.progress.beginWith(waitingLine(w.taskID, refs), ids)
+	w.hooks.began()
 	err := w.poller.WaitEach(ctx, refs, func(i int, pr poller.Result) {
 		handed++
+		pr, kind := w.asExecutionResult(pr)
 		w.noteUnreadable(pr, unreadable)
 		r := resultOf(pr, w.startRequests[pr.ExecutionID], w.poll.timeout)
+		r.setKind(kind, pr.Run)
 		if stream != nil {
 			stream.emit(r)
 		}
@@ -193,6 +214,7 @@ func (w *waiter) waitFor(ctx context.Context, ids []string) ([]result, int) {
 		results[i] = r
 	})
 	w.progress.end()
+	w.hooks.stop() // no event matters any more; its summary comes before the results'
 	if handed == 0 && len(ids) > 0 && err != nil {
 		// The poller refused the refs before any request: an ID, say
 		// (the command line's are checked before, so this is a bug).
