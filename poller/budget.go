@@ -33,6 +33,9 @@ type budget struct {
 	pauseUntil atomic.Int64
 	// maxWait is the longest a server's wait is honoured for.
 	maxWait time.Duration
+	// answered is when a request last came back without error, in Unix
+	// nanoseconds; 0 before any.
+	answered atomic.Int64
 }
 
 func newBudget(cfg *config) *budget {
@@ -114,6 +117,9 @@ func (b *budget) acquire(ctx context.Context, timer *time.Timer) error {
 // slip out in between.
 func (b *budget) release(resp *client.Response, err error) {
 	now := time.Now()
+	if err == nil {
+		b.answered.Store(now.UnixNano())
+	}
 	limited := errors.Is(err, client.ErrRateLimited)
 	if err != nil && client.IsTransient(err) {
 		wait, _ := client.RetryAfterOf(err)
@@ -130,6 +136,12 @@ func (b *budget) release(resp *client.Response, err error) {
 		}
 	}
 	b.slots.Release(1)
+}
+
+// answeredSince reports whether a request has come back without error
+// after t.
+func (b *budget) answeredSince(t time.Time) bool {
+	return b.answered.Load() > t.UnixNano()
 }
 
 // pause holds every request back until t (at most maxPause from now),

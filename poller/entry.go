@@ -175,8 +175,13 @@ func (w *waiting) classify(e *entry, err error, now time.Time) error {
 		}
 		return nil
 	case client.IsTransient(err):
-		if e.failures == 0 {
-			e.failSince = now
+		// A 429 while other requests are answered is the key's pace,
+		// which the budget keeps, not this execution failing: under a
+		// limit, two 429s in a row for one of many waits can be far
+		// apart, and would otherwise look like a long outage.
+		limitedOnly := errors.Is(err, client.ErrRateLimited) && w.p.budget.answeredSince(e.failSince)
+		if e.failures == 0 || limitedOnly {
+			e.failSince, e.failures = now, 0
 		}
 		e.failures++
 		if d := now.Sub(e.failSince); d >= w.p.cfg.transientLimit {

@@ -137,7 +137,9 @@ func WithNotFoundGrace(d time.Duration) Option {
 // WithTransientLimit sets how long requests may keep failing with
 // transient errors (network, 429, 5xx, garbled body), in a row, before the
 // wait ends with the last of them (default 5 min). 0 means the first one
-// ends it. It also bounds any pause a server's Retry-After asks for.
+// ends it. A 429 while the Poller's other requests are answered starts the
+// count again: it is the key's pace, which the Poller follows. The limit
+// also bounds any pause a server's Retry-After asks for.
 func WithTransientLimit(d time.Duration) Option {
 	return func(c *config) { c.transientLimit = d }
 }

@@ -440,3 +440,36 @@ func TestGetterPanicKeepsSlot(t *testing.T) {
 		}
 	})
 }
+
+// TestRateLimitedWhileOthersAnswered checks that 429s for one wait do not
+// add up to an outage while the Poller's other requests are answered (the
+// server is there, pacing the key), and do when nothing is answered.
+func TestRateLimitedWhileOthersAnswered(t *testing.T) {
+	limited := &client.APIError{StatusCode: 429}
+	tests := []struct {
+		name    string
+		others  bool // another wait's polls are answered meanwhile
+		wantErr error
+	}{
+		{"others answered: the wait goes on", true, nil},
+		{"nothing answered: the transient limit ends it", false, client.ErrRateLimited},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake(0)
+				f.add("e1", step{at: 0, err: limited}, step{at: 5 * time.Minute, status: client.StatusSuccess})
+				refs := []poller.Ref{ref("e1")}
+				if tt.others {
+					f.add("e2", runningThen(10*time.Minute, client.StatusSuccess)...)
+					refs = append(refs, ref("e2"))
+				}
+				p := newPoller(t, f, poller.WithTransientLimit(time.Minute), poller.WithRand(noJitter))
+				res, _ := p.WaitAll(t.Context(), refs)
+				if got := res[0].Err; !errors.Is(got, tt.wantErr) || (tt.wantErr == nil && got != nil) {
+					t.Errorf("e1's wait: %v, want %v", got, tt.wantErr)
+				}
+			})
+		})
+	}
+}
