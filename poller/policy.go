@@ -141,7 +141,8 @@ type Due struct {
 // execution that ends is seen ended after a fixed share of its life, and
 // a wait that attaches to an old execution does not start polling fast.
 // With an Estimate and the execution running, the schedule sleeps until
-// the estimate's Low, and when its window is narrow (High at most four
+// the estimate's Low (for a wide window, only when that is later than it
+// would poll anyway), and when its window is narrow (High at most four
 // times Low) polls more densely through it (each time the running time has
 // grown by half the multiplier's growth), then goes on as without one. The
 // gap between polls is at least InitialInterval*(Multiplier-1) and at most
@@ -182,7 +183,13 @@ func (p Policy) gap(m Moment) time.Duration {
 		step := scale(ran, 1+(p.Multiplier-1)/2) - ran // a dense step from here
 		switch {
 		case ran < est.Low && est.Low-ran >= step/2:
-			next = age + (est.Low - ran)
+			// Asleep until Low. A narrow window starts there, polled
+			// densely; a wide one says only that it will not end before
+			// then, which is no reason to poll sooner than without it.
+			next = max(next, age+(est.Low-ran))
+			if est.narrow() {
+				next = age + (est.Low - ran)
+			}
 		case ran < est.High && est.narrow():
 			// Within the window, or so close to its start (a jittered
 			// sleep lands a little early) that a step to it would be a

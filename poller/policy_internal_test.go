@@ -77,7 +77,8 @@ func TestNextPollEstimate(t *testing.T) {
 		{"close to Low: a dense step, not a step to it", narrow, 29 * time.Second, true, seconds(8.7)},
 		{"dense in the window", narrow, 40 * time.Second, true, 12 * time.Second},
 		{"past High: as without an estimate", narrow, 70 * time.Second, true, 30 * time.Second},
-		{"wide: asleep until Low all the same (the floor holds)", wide, time.Second, true, seconds(2.4)},
+		{"wide: no sooner than without it", wide, time.Second, true, 3 * time.Second},
+		{"wide: asleep until a Low later than that", Estimate{Low: 20 * time.Second, High: 300 * time.Second}, time.Second, true, 19 * time.Second},
 		{"wide: no dense polling", wide, 10 * time.Second, true, 6 * time.Second},
 		{"not seen running: no estimate", narrow, 20 * time.Second, false, 12 * time.Second},
 	}
