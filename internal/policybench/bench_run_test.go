@@ -12,6 +12,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -106,9 +107,23 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 		limiter = rate.NewLimiter(rate.Limit(wl.rate), 1)
 	}
 	sg := &stateGetter{s: s, limiter: limiter}
+	// taskOf is the task of execution i: benchTaskID, or with
+	// wl.historyPerWait one of its own, with past of its own.
+	taskOf := func(int) string { return benchTaskID }
+	if wl.historyPerWait {
+		taskOf = func(i int) string {
+			return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "bench-task-%d", i)).String()
+		}
+	}
 	if len(past) > 0 {
-		for _, d := range past {
-			sg.add(anchortest.Succeed(0, d, "done"))
+		tasks := 1
+		if wl.historyPerWait {
+			tasks = len(execs)
+		}
+		for i := range tasks {
+			for _, d := range past {
+				sg.addTo(taskOf(i), anchortest.Succeed(0, d, "done"))
+			}
 		}
 		time.Sleep(slices.Max(past) + time.Second) // all ended
 	}
@@ -168,7 +183,8 @@ func runStrategy(t *testing.T, st benchStrategy, wl benchWorkload, execs []bench
 		for i, e := range execs {
 			wg.Go(func() {
 				time.Sleep(e.create)
-				ref := poller.Ref{TaskID: benchTaskID, ExecutionID: sg.add(anchortest.Succeed(e.queued, e.running, "done"))}
+				task := taskOf(i)
+				ref := poller.Ref{TaskID: task, ExecutionID: sg.addTo(task, anchortest.Succeed(e.queued, e.running, "done"))}
 				time.Sleep(e.attach)
 				rnd := rand.New(rand.NewPCG(benchJitterSeed, uint64(i))).Float64
 				var exec *client.Execution
@@ -255,15 +271,21 @@ type stateGetter struct {
 	calls   atomic.Int64
 
 	mu  sync.Mutex
-	ids []string // benchTaskID's executions, oldest first
+	ids map[string][]string // by task, its executions, oldest first
 }
 
 // add adds an execution of benchTaskID following sc and returns its ID.
-func (g *stateGetter) add(sc anchortest.Script) string {
+func (g *stateGetter) add(sc anchortest.Script) string { return g.addTo(benchTaskID, sc) }
+
+// addTo adds an execution of task following sc and returns its ID.
+func (g *stateGetter) addTo(task string, sc anchortest.Script) string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	id := g.s.AddExecution(benchTaskID, sc)
-	g.ids = append(g.ids, id)
+	id := g.s.AddExecution(task, sc)
+	if g.ids == nil {
+		g.ids = make(map[string][]string)
+	}
+	g.ids[task] = append(g.ids[task], id)
 	return id
 }
 
@@ -289,10 +311,10 @@ func (g *stateGetter) GetExecution(ctx context.Context, _, execID string, _ ...c
 	return &e, nil
 }
 
-// ListExecutions answers a page of benchTaskID's list, newest first, as
-// the fake's endpoint does (the benchmark's scripts are never hidden, and
-// it asks for no filter).
-func (g *stateGetter) ListExecutions(ctx context.Context, _ string, opts client.ListOptions, _ ...client.CallOption) (*client.ExecutionPage, error) {
+// ListExecutions answers a page of task's list, newest first, as the
+// fake's endpoint does (the benchmark's scripts are never hidden, and it
+// asks for no filter).
+func (g *stateGetter) ListExecutions(ctx context.Context, task string, opts client.ListOptions, _ ...client.CallOption) (*client.ExecutionPage, error) {
 	if err := g.call(ctx); err != nil {
 		return nil, err
 	}
@@ -301,7 +323,8 @@ func (g *stateGetter) ListExecutions(ctx context.Context, _ string, opts client.
 		limit = 10
 	}
 	g.mu.Lock()
-	ids := g.ids[:len(g.ids):len(g.ids)]
+	all := g.ids[task]
+	ids := all[:len(all):len(all)]
 	g.mu.Unlock()
 	total := len(ids)
 	out := &client.ExecutionPage{Pagination: client.Pagination{Page: page, Limit: limit, Total: total, TotalPages: (total + limit - 1) / limit}}
