@@ -54,8 +54,8 @@ func TestServerRateLimits(t *testing.T) {
 		serverOff   bool    // WithServerRateLimits(false): the pace of 429s alone
 		wantLimited bool
 	}{
-		{name: "told", tell: true, pollers: 1, maxLimited: 0, minRate: 0.75},
-		{name: "told, two pollers share the key", tell: true, pollers: 2, maxLimited: 0.02, minRate: 0.75},
+		{name: "told", tell: true, pollers: 1, maxLimited: 0, minRate: 0.9},
+		{name: "told, two pollers share the key", tell: true, pollers: 2, maxLimited: 0.02, minRate: 0.9},
 		{name: "not told", pollers: 1, maxLimited: 0.05, minRate: 0.6},
 		{name: "not told, paced by 429s only", pollers: 1, serverOff: true, maxLimited: 1, minRate: 0, wantLimited: true},
 	}

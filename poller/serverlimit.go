@@ -16,7 +16,8 @@ import (
 //
 // A server that sends RateLimit headers is believed: with none left the
 // Poller holds every request until the reset, and otherwise it spreads the
-// requests left evenly over the time to the reset. A server that answers
+// requests left evenly over the time to the reset, or sends at the
+// policy's rate (quota over window) when that is faster. A server that answers
 // 429 without them is probed: each 429 cuts the pace by a third (from the
 // pace of the last requests, the first time), and each answer without one
 // raises it a little, so the Poller settles just under a limit it was
@@ -77,7 +78,13 @@ func (s *serverLimit) observe(resp *client.Response, limited bool, now time.Time
 			s.l.SetLimitAt(now, limit)
 			return now.Add(rl.Reset), true
 		}
-		s.l.SetLimitAt(now, rate.Limit(float64(rl.Remaining)/reset.Seconds()))
+		pace := float64(rl.Remaining) / reset.Seconds()
+		if rl.Quota > 0 && rl.Window > 0 {
+			// The policy's own rate is allowed for good: what is left
+			// may be spent faster, not slower.
+			pace = max(pace, float64(rl.Quota)/rl.Window.Seconds())
+		}
+		s.l.SetLimitAt(now, rate.Limit(pace))
 		return time.Time{}, false
 	}
 	if now.Before(s.toldUntil) {
