@@ -93,19 +93,20 @@ func TestEndToEndOutcomes(t *testing.T) {
 		wantPolls int
 	}{
 		{name: "an hour-long success", script: anchortest.Succeed(10*time.Second, time.Hour, `{"rows":3}`),
-			wantStat: client.StatusSuccess, wantOut: `{"rows":3}`, wantEnd: secs(3637.108864), wantPolls: 127},
+			wantStat: client.StatusSuccess, wantOut: `{"rows":3}`, wantEnd: secs(115.468980062 + 117*30), wantPolls: 127}, // 4 s, x1.55 to 115.5 s, then every 30 s
 		{name: "failure", script: anchortest.Fail(time.Second, 5*time.Second, "login form not found"),
-			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusFailure, wantEnd: secs(6.4), wantPolls: 3},
+			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusFailure, wantEnd: secs(6.2), wantPolls: 3},
 		{name: "Anchor's own timeout", script: anchortest.Finish(client.StatusTimeout, 0, 3*time.Second),
 			wantIs: poller.ErrUnsuccessful, wantStat: client.StatusTimeout, wantEnd: secs(4), wantPolls: 2},
 		{name: "not visible at first", script: anchortest.Script{VisibleAfter: 4 * time.Second, Steps: []anchortest.Step{{At: 0, Status: client.StatusSuccess}}},
 			wantStat: client.StatusSuccess, wantEnd: secs(4), wantPolls: 3}, // the list does not show it: a GET at once, 404, then at 4s
 		{name: "never visible", script: anchortest.Script{VisibleAfter: time.Hour},
-			wantIs: client.ErrNotFound, wantEnd: secs(10.24), wantPolls: 5},
-		{name: "finishes in the final stretch", script: anchortest.Succeed(0, 55*time.Second, "late"), timeout: time.Minute,
-			wantStat: client.StatusSuccess, wantOut: "late", wantEnd: 59 * time.Second, wantPolls: 8},
+			wantIs: client.ErrNotFound, wantEnd: secs(14.8955), wantPolls: 6}, // the list, a GET at once, then 4, 6.2, 9.61 and 14.9 s
+		// Polls until 55.5 s, then a final one at 59 s.
+		{name: "finishes in the final stretch", script: anchortest.Succeed(0, 57*time.Second, "late"), timeout: time.Minute,
+			wantStat: client.StatusSuccess, wantOut: "late", wantEnd: 59 * time.Second, wantPolls: 9},
 		{name: "still running at the deadline", script: anchortest.Always(client.StatusRunning), timeout: time.Minute,
-			wantIs: context.DeadlineExceeded, wantStat: client.StatusRunning, wantEnd: time.Minute, wantPolls: 8},
+			wantIs: context.DeadlineExceeded, wantStat: client.StatusRunning, wantEnd: time.Minute, wantPolls: 9},
 		{name: "an undocumented status", script: anchortest.Finish("paused", 0, 0), timeout: 10 * time.Second,
 			wantIs: context.DeadlineExceeded, wantStat: "paused", wantEnd: 10 * time.Second, wantPolls: 4},
 	}

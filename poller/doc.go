@@ -26,7 +26,7 @@
 // Poller calls it after every answer, and tests and benchmarks call the same.
 // Polls are placed in the execution's age (from its startTime, corrected for
 // the server's clock with the answer's Date header): the second when it is
-// 4 s old, then each time it has grown 60 % older, at most 30 s apart. So an
+// 4 s old, then each time it has grown 55 % older, at most 30 s apart. So an
 // end is seen within a fixed share of the execution's life, and a wait that
 // attaches to an old execution starts at long delays. When the Poller knows
 // how long the task's executions run (its history, from the task's list and

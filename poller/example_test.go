@@ -16,7 +16,7 @@ func ExamplePolicy_NextPoll() {
 	p := poller.DefaultPolicy()
 	began := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	// The polls of a wait that starts with the execution, by the
-	// execution's age: 4 s, then each 60 % older, never more than 30 s
+	// execution's age: 4 s, then each 55 % older, never more than 30 s
 	// apart. (r is the random number for jitter: 0 leaves the delay whole.)
 	now := began
 	var ages []string
@@ -44,7 +44,7 @@ func ExamplePolicy_NextPoll() {
 	m.RetryAfter = 20 * time.Second
 	fmt.Printf("%+v\n", p.NextPoll(m, 0))
 	// Output:
-	// [0s 4s 6.4s 10.24s 16.384s 26.214s 41.943s 1m7.109s 1m37.109s 2m7.109s]
+	// [0s 4s 6.2s 9.61s 14.896s 23.088s 35.786s 55.469s 1m25.469s 1m55.469s]
 	// 30s
 	// 20s
 	// {Wait:9s Final:true None:false}

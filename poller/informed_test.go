@@ -92,12 +92,12 @@ func TestHistoryEdges(t *testing.T) {
 		pastVersion string // their version
 		wantPolls   []time.Duration
 	}{
-		// Ends at 43 s: polled at 0, 4, 6.4, ... by age.
-		{"empty history", 0, "", []time.Duration{0, secs(4), secs(6.4), secs(10.24), secs(16.384), secs(26.2144), secs(41.94304), secs(67.108864)}},
-		{"history of another version", 20, "7", []time.Duration{0, secs(4), secs(6.4), secs(10.24), secs(16.384), secs(26.2144), secs(41.94304), secs(67.108864)}},
+		// Ends at 43 s: polled at 0, 4, 6.2, ... by age, until 55.5 s.
+		{"empty history", 0, "", ages[:8]},
+		{"history of another version", 20, "7", ages[:8]},
 		// Most runs end from 36 s (a tenth below 40 s): asleep until then,
 		// at the cap first, then dense steps through the window.
-		{"history of the same version", 20, "1", []time.Duration{0, secs(30), secs(36), secs(46.8)}},
+		{"history of the same version", 20, "1", []time.Duration{0, secs(30), secs(36), secs(45.9)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,7 +150,7 @@ func TestSweepsShiftingAndFailingLists(t *testing.T) {
 		{"executions added above", 300 * time.Millisecond, nil, false, 1},
 		// While the list fails, each execution is polled on its own
 		// schedule, a few times in the minute.
-		{"list failing for a minute", 0, []anchortest.Fault{{Op: anchortest.OpListExecutions, After: 20 * time.Second, Before: 80 * time.Second, Status: http.StatusInternalServerError}}, true, 4},
+		{"list failing for a minute", 0, []anchortest.Fault{{Op: anchortest.OpListExecutions, After: 20 * time.Second, Before: 80 * time.Second, Status: http.StatusInternalServerError}}, true, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,12 +8,12 @@ import (
 
 // Default poll schedule, chosen by measurement (docs/benchmarks.md): the
 // second poll when the execution is 4 s old, then each time its age has
-// grown by 60 %, so an end is seen within 60 % of the execution's life, and
+// grown by 55 %, so an end is seen within 55 % of the execution's life, and
 // within 30 s whatever its length; each delay shortened at random by up to
 // 5 %.
 const (
 	DefaultInitialInterval = 4 * time.Second
-	DefaultMultiplier      = 1.6
+	DefaultMultiplier      = 1.55
 	DefaultMaxInterval     = 30 * time.Second
 	DefaultJitter          = 0.05
 )
@@ -39,7 +39,7 @@ type Policy struct {
 }
 
 // DefaultPolicy returns the default schedule: the age at the second poll
-// 4 s, x1.6, up to 5 % jitter, no delay longer than 30 s.
+// 4 s, x1.55, up to 5 % jitter, no delay longer than 30 s.
 func DefaultPolicy() Policy {
 	return Policy{
 		InitialInterval: DefaultInitialInterval,

@@ -19,7 +19,7 @@ var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // TestNextPollAge checks where NextPoll places the next poll in the
 // execution's age, without jitter and without a deadline.
 func TestNextPollAge(t *testing.T) {
-	p := DefaultPolicy() // 4 s, x1.6, cap 30 s
+	p := DefaultPolicy() // 4 s, x1.55, cap 30 s
 	tests := []struct {
 		name     string
 		age      time.Duration // at Now, from Began
@@ -28,13 +28,13 @@ func TestNextPollAge(t *testing.T) {
 		wantWait time.Duration
 	}{
 		{"at the start", 0, true, 0, 4 * time.Second},
-		{"at the first step", 4 * time.Second, true, 4 * time.Second, seconds(2.4)},
-		{"grows with the age", 10 * time.Second, true, 10 * time.Second, 6 * time.Second},
+		{"at the first step", 4 * time.Second, true, 4 * time.Second, seconds(2.2)},
+		{"grows with the age", 10 * time.Second, true, 10 * time.Second, seconds(5.5)},
 		{"capped", 100 * time.Second, true, 100 * time.Second, 30 * time.Second},
 		{"attached to a 10-minute-old execution: at the cap at once", 10 * time.Minute, true, 0, 30 * time.Second},
-		{"attached to a young one", seconds(2), true, 0, seconds(2.4)},                 // to 4 s is 2 s, below the floor 4*0.6
-		{"just before the first step: the floor", seconds(3.9), true, 0, seconds(2.4)}, // not a 0.1 s step
-		{"no startTime: the wait's own clock", 0, false, 10 * time.Second, 6 * time.Second},
+		{"attached to a young one", seconds(2), true, 0, seconds(2.2)},                 // to 4 s is 2 s, below the floor 4*0.55
+		{"just before the first step: the floor", seconds(3.9), true, 0, seconds(2.2)}, // not a 0.1 s step
+		{"no startTime: the wait's own clock", 0, false, 10 * time.Second, seconds(5.5)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,8 +52,8 @@ func TestNextPollAge(t *testing.T) {
 	// counts.
 	now := t0.Add(time.Hour)
 	m := Moment{Now: now, Started: now.Add(-10 * time.Second), Began: now.Add(time.Hour)}
-	if got := p.NextPoll(m, 0).Wait; got != 6*time.Second {
-		t.Errorf("Began in the future: wait %v, want 6s as from the wait's start", got)
+	if got := p.NextPoll(m, 0).Wait; got != seconds(5.5) {
+		t.Errorf("Began in the future: wait %v, want 5.5s as from the wait's start", got)
 	}
 }
 
@@ -74,13 +74,13 @@ func TestNextPollEstimate(t *testing.T) {
 	}{
 		{"asleep until Low, the cap first", narrow, 0, true, 30 * time.Second},
 		{"asleep until Low", narrow, 20 * time.Second, true, 10 * time.Second},
-		{"close to Low: a dense step, not a step to it", narrow, 29 * time.Second, true, seconds(8.7)},
-		{"dense in the window", narrow, 40 * time.Second, true, 12 * time.Second},
+		{"close to Low: a dense step, not a step to it", narrow, 29 * time.Second, true, seconds(7.975)},
+		{"dense in the window", narrow, 40 * time.Second, true, 11 * time.Second},
 		{"past High: as without an estimate", narrow, 70 * time.Second, true, 30 * time.Second},
 		{"wide: no sooner than without it", wide, time.Second, true, 3 * time.Second},
 		{"wide: asleep until a Low later than that", Estimate{Low: 20 * time.Second, High: 300 * time.Second}, time.Second, true, 19 * time.Second},
-		{"wide: no dense polling", wide, 10 * time.Second, true, 6 * time.Second},
-		{"not seen running: no estimate", narrow, 20 * time.Second, false, 12 * time.Second},
+		{"wide: no dense polling", wide, 10 * time.Second, true, seconds(5.5)},
+		{"not seen running: no estimate", narrow, 20 * time.Second, false, 11 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

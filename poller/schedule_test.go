@@ -37,10 +37,19 @@ func equalTimes(t *testing.T, what string, got, want []time.Duration) {
 }
 
 // ages are the fake times at which the default policy, without jitter,
-// polls an execution that starts with the wait: 0, 4 s, then 60 % older
+// polls an execution that starts with the wait: 0, 4 s, then 55 % older
 // each time, at most 30 s apart.
-var ages = []time.Duration{0, secs(4), secs(6.4), secs(10.24), secs(16.384), secs(26.2144),
-	secs(41.94304), secs(67.108864), secs(97.108864), secs(127.108864)}
+var ages = []time.Duration{0, secs(4), secs(6.2), secs(9.61), secs(14.8955), secs(23.088025),
+	secs(35.78643875), secs(55.468980062), secs(85.468980062), secs(115.468980062)}
+
+// age returns the time of poll i+1 of that schedule (ages, then the cap
+// after them).
+func age(i int) time.Duration {
+	if i < len(ages) {
+		return ages[i]
+	}
+	return ages[len(ages)-1] + time.Duration(i-len(ages)+1)*30*time.Second
+}
 
 func TestScheduleWithoutJitter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -60,15 +69,15 @@ func TestScheduleWithoutJitter(t *testing.T) {
 
 // seededTimes is the schedule the default policy gives an execution that
 // starts with the wait, for the random numbers of rnd, computed here from
-// the documented rule: the next poll when the execution is 60 % older (4 s
-// at first), the delay at least 2.4 s and at most 30 s, then shortened by
+// the documented rule: the next poll when the execution is 55 % older (4 s
+// at first), the delay at least 2.2 s and at most 30 s, then shortened by
 // up to 5 % at random.
 func seededTimes(rnd *rand.Rand, n int) []time.Duration {
 	times := []time.Duration{0}
 	for len(times) < n {
 		age := times[len(times)-1]
-		next := max(4*time.Second, time.Duration(float64(age)*1.6))
-		gap := min(max(next-age, time.Duration(float64(4*time.Second)*1.6)-4*time.Second), 30*time.Second)
+		next := max(4*time.Second, time.Duration(float64(age)*1.55))
+		gap := min(max(next-age, time.Duration(float64(4*time.Second)*1.55)-4*time.Second), 30*time.Second)
 		gap = time.Duration(float64(gap) * (1 - 0.05*rnd.Float64()))
 		times = append(times, age+gap)
 	}
@@ -132,16 +141,16 @@ func TestScheduleJitterAndCap(t *testing.T) {
 }
 
 func TestFinalPollBeforeDeadline(t *testing.T) {
-	// Without jitter the polls fall at 0, 4, 6.4, ... 26.21, 41.94; the next
-	// one would be at 67.1s, past a 60s deadline, so the last poll is made
+	// Without jitter the polls fall at 0, 4, 6.2, ... 35.79, 55.47; the next
+	// one would be at 85.5s, past a 60s deadline, so the last poll is made
 	// at 59s (the deadline less a 1s margin).
-	wantTimes := append(ages[:7:7], secs(59))
+	wantTimes := append(ages[:8:8], secs(59))
 	tests := []struct {
 		name     string
 		finishAt time.Duration
 		wantErr  error
 	}{
-		{"finished in the final stretch", 55 * time.Second, nil},
+		{"finished in the final stretch", 57 * time.Second, nil},
 		{"finished after the final poll", secs(59.5), context.DeadlineExceeded},
 	}
 	for _, tt := range tests {
@@ -179,9 +188,9 @@ func TestRetryAfterHonoured(t *testing.T) {
 		f.add("e1",
 			step{at: 0, status: client.StatusRunning},
 			step{at: secs(4), err: apiError(429, 20*time.Second)},    // poll 2
-			step{at: secs(24), status: client.StatusRunning},         // poll 3 at 24: 60 % older is 38.4
-			step{at: secs(38), err: apiError(503, time.Millisecond)}, // poll 4: shorter than the schedule
-			step{at: secs(50), status: client.StatusSuccess},         // poll 5 at 38.4*1.6
+			step{at: secs(24), status: client.StatusRunning},         // poll 3 at 24: 55 % older is 37.2
+			step{at: secs(37), err: apiError(503, time.Millisecond)}, // poll 4: shorter than the schedule
+			step{at: secs(50), status: client.StatusSuccess},         // poll 5 at 37.2*1.55
 		)
 		var next []time.Duration
 		p := newPoller(t, f, poller.WithRand(noJitter), poller.WithOnUpdate(func(u poller.Update) {
@@ -192,11 +201,11 @@ func TestRetryAfterHonoured(t *testing.T) {
 		if _, err := p.Wait(t.Context(), testTask, uid("e1")); err != nil {
 			t.Fatalf("Wait: %v", err)
 		}
-		// 0, 4 (429: wait 20s, not 2.4s), 24, 38.4, then 61.44 as the 1ms
+		// 0, 4 (429: wait 20s, not 2.2s), 24, 37.2, then 57.66 as the 1ms
 		// Retry-After is shorter than the schedule.
-		want := []time.Duration{0, secs(4), secs(24), secs(38.4), secs(61.44)}
+		want := []time.Duration{0, secs(4), secs(24), secs(37.2), secs(57.66)}
 		equalTimes(t, "poll times", f.callTimes("e1"), want)
-		equalTimes(t, "announced delays", next, []time.Duration{secs(4), secs(20), secs(14.4), secs(23.04), 0})
+		equalTimes(t, "announced delays", next, []time.Duration{secs(4), secs(20), secs(13.2), secs(20.46), 0})
 	})
 }
 
