@@ -13,6 +13,7 @@ type command string
 const (
 	cmdWait    command = "wait" // the default: wait for executions; it has no word
 	cmdRun     command = "run"
+	cmdStart   command = "start"
 	cmdDemo    command = "demo"
 	cmdHelp    command = "help"
 	cmdVersion command = "version"
@@ -80,7 +81,7 @@ func bindCommand[T any, P interface {
 var commands []*commandDef
 
 func init() {
-	commands = []*commandDef{waitCommand(), runCommand(), demoCommand(), helpCommand(), versionCommand()}
+	commands = []*commandDef{waitCommand(), runCommand(), startCommand(), demoCommand(), helpCommand(), versionCommand()}
 }
 
 // lookupCommand returns the command named name, nil for none.
@@ -137,8 +138,7 @@ var looksLikeCommand = regexp.MustCompile(`^[A-Za-z]+$`).MatchString
 
 // commandHints are words that are not commands, with what to use instead.
 var commandHints = map[string]string{
-	"wait":  "", // the default command has no word
-	"start": string(cmdRun),
+	"wait": "", // the default command has no word
 }
 
 // unknownCommand is the error for word, found where a command could stand,

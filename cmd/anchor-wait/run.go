@@ -73,6 +73,10 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	resumed, err := openState(ctx, o.start.state, taskID)
+	if err != nil {
+		return e.fail(err)
+	}
 	w, err := e.newWaiter(key, taskID, &o.poll, &o.report, start)
 	if err != nil {
 		return e.fail(err)
@@ -80,6 +84,11 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	defer w.close()
 	if err := w.openReports(); err != nil {
 		return e.fail(err)
+	}
+	if resumed != nil { // a re-run: wait for what the state names
+		resumeNote(w.out, o.start.state, resumed)
+		_, code := w.waitFor(ctx, resumed.ExecutionIDs)
+		return code
 	}
 	return runTask(ctx, w, &o.start)
 }
@@ -93,6 +102,9 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 func runTask(ctx context.Context, w *waiter, o *startFlags) int {
 	st := startRuns(ctx, w.poller, o, w.poll.concurrency, w.taskID, w.out.Stderr())
 	w.startRequests = st.requests
+	if o.state != "" {
+		saveState(w.out, o.state, w.taskID, st.ids, o.count, time.Now())
+	}
 	if st.err == nil {
 		_, code := w.waitFor(ctx, st.ids)
 		return code
