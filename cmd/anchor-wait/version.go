@@ -4,7 +4,8 @@ import (
 	"context"
 	"io"
 	"runtime"
-	"runtime/debug"
+
+	"github.com/anchorwait/anchorwait/internal/buildversion"
 )
 
 // versionOptions are the options of version: none.
@@ -38,22 +39,7 @@ var version string
 // toolVersion is the version of anchor-wait: the release version of a
 // release build, else the module version it was built from (go install
 // module@version sets it), else "(devel)".
-func toolVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	return versionOf(version, bi, ok)
-}
-
-// versionOf picks the version from the release version (release) and the
-// build info (bi, ok as debug.ReadBuildInfo returns them).
-func versionOf(release string, bi *debug.BuildInfo, ok bool) string {
-	switch {
-	case release != "":
-		return release
-	case ok && bi != nil && bi.Main.Version != "":
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
+func toolVersion() string { return buildversion.Of(version) }
 
 // versionText is what --version prints.
 func versionText() string {

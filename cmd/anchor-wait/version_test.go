@@ -9,37 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
 )
-
-func TestVersionOf(t *testing.T) {
-	withMain := func(v string) *debug.BuildInfo {
-		return &debug.BuildInfo{Main: debug.Module{Path: "github.com/anchorwait/anchorwait", Version: v}}
-	}
-	tests := []struct {
-		name    string
-		release string
-		bi      *debug.BuildInfo
-		ok      bool
-		want    string
-	}{
-		{"a release build", "v1.4.0", withMain("(devel)"), true, "v1.4.0"},
-		{"the release version wins over the module's", "v1.4.0", withMain("v1.3.9"), true, "v1.4.0"},
-		{"go install module@version", "", withMain("v1.2.3"), true, "v1.2.3"},
-		{"a build in a clone", "", withMain("(devel)"), true, "(devel)"},
-		{"no module version", "", withMain(""), true, "(devel)"},
-		{"no build info", "", nil, false, "(devel)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := versionOf(tt.release, tt.bi, tt.ok); got != tt.want {
-				t.Errorf("versionOf(%q, %v) = %q, want %q", tt.release, tt.bi, got, tt.want)
-			}
-		})
-	}
-}
 
 // goCommand returns go with args in dir, with env added to the
 // environment, bounded by procGuard.
