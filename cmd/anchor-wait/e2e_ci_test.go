@@ -325,3 +325,36 @@ func TestE2EOutputDir(t *testing.T) {
 		t.Errorf("an output file that cannot be written: exit %d, want 8; stderr:\n%s", w.code, w.stderr)
 	}
 }
+
+// TestE2EMessages: the messages of the commands and flags this file is
+// about, from the built binary, each a usage error (exit 2) before any
+// request.
+func TestE2EMessages(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"flags before start", []string{"--timeout", "5s", "start", testTask}, "anchor-wait: start must come first, before any flag: want anchor-wait start [flags]..."},
+		{"a typo of start", []string{"strat", testTask}, `anchor-wait: unknown command "strat": the nearest is start: want anchor-wait start [flags]... (see anchor-wait start --help)`},
+		{"a wait flag on start", []string{"start", "--output-dir", "out", testTask}, "anchor-wait: unknown flag --output-dir: start does not take it (anchor-wait, run, demo do)"},
+		{"--state on wait", []string{"--state", "s.json", testTask, testExec}, "anchor-wait: unknown flag --state: anchor-wait does not take it (run, start do)"},
+		{"a bad stall", []string{"--stall", "soon", testTask, testExec}, `anchor-wait: invalid value "soon" for flag --stall: want a duration such as 90s, 5m or 1h30m`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runBin(t, fakeEnv(srv), "", tt.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, want 2 and %q; stderr:\n%s", r.code, tt.want, r.stderr)
+			}
+		})
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests, want none", n)
+	}
+	h := runBin(t, nil, "", "start", "--help")
+	if h.code != 0 || !strings.Contains(h.stdout, "anchor-wait start [flags] TASK_ID") || !strings.Contains(h.stdout, "--state FILE") {
+		t.Errorf("start --help: exit %d:\n%s", h.code, h.stdout)
+	}
+}

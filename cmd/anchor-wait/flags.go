@@ -313,6 +313,9 @@ func flagErrorText(cmd command, err error) string {
 		help = "anchor-wait " + string(cmd) + " --help"
 	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		if others := commandsTaking(strings.TrimLeft(name, "-")); len(others) > 0 {
+			return fmt.Sprintf("unknown flag %s: %s does not take it (%s do): see %s for the flags", flagName(name), commandName(cmd), strings.Join(others, ", "), help)
+		}
 		return fmt.Sprintf("unknown flag %s: see %s for the flags", flagName(name), help)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
@@ -325,6 +328,32 @@ func flagErrorText(cmd command, err error) string {
 	}
 	msg = singleDashFlag.ReplaceAllString(msg, "$1--$2")
 	return oneLine(msg) + " (see " + help + ")"
+}
+
+// commandsTaking names the commands that take the flag name, as
+// "anchor-wait", "run": none for a flag no command takes.
+func commandsTaking(name string) []string {
+	var out []string
+	for _, f := range flagTable {
+		if f.name != name && f.short != name {
+			continue
+		}
+		for _, c := range f.cmds {
+			if c != cmdHelp && !slices.Contains(out, commandName(c)) {
+				out = append(out, commandName(c))
+			}
+		}
+	}
+	return out
+}
+
+// commandName is how messages name a command: "anchor-wait" for the
+// default one, else its word.
+func commandName(c command) string {
+	if c == cmdWait {
+		return "anchor-wait"
+	}
+	return string(c)
 }
 
 // flagName spells a flag name the user typed as --name, or gives only its
