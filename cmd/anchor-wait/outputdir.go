@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/anchorwait/anchorwait/client"
 )
@@ -30,12 +29,10 @@ const (
 	errorSuffix  = ".error"
 )
 
-// outputDir is where --output-dir writes. It is safe for concurrent use.
+// outputDir is where --output-dir writes. It is safe for concurrent use:
+// each file is written and renamed on its own.
 type outputDir struct {
 	path string
-
-	mu    sync.Mutex
-	files int // files written
 }
 
 // openOutputDir makes the directory path (and its parents) if need be and
@@ -87,20 +84,6 @@ func (d *outputDir) save(o *output, execID string, out, errMsg *string) {
 		path := filepath.Join(d.path, id+f.suffix)
 		if err := writeFileAtomic(path, []byte(o.redact(*f.text)), false); err != nil {
 			o.fail(f.what, quotePath(path), err)
-			continue
 		}
-		d.mu.Lock()
-		d.files++
-		d.mu.Unlock()
 	}
-}
-
-// written is how many files d has written.
-func (d *outputDir) written() int {
-	if d == nil {
-		return 0
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.files
 }
