@@ -258,6 +258,9 @@ func TestE2EStall(t *testing.T) {
 	if !strings.Contains(row, "queued") || !strings.Contains(row, "--stall ran out: status queued unchanged for ") {
 		t.Errorf("row of the stuck execution %q, want its status and the stall; stdout:\n%s", row, r.stdout)
 	}
+	if !strings.Contains(r.stderr, stuck+": --stall ran out: status queued unchanged for ") {
+		t.Errorf("stderr does not say the wait of %s ended at --stall:\n%s", stuck, r.stderr)
+	}
 	if !strings.Contains(r.stderr, "exit 7: one execution kept one status past --stall") {
 		t.Errorf("stderr lacks the reason:\n%s", r.stderr)
 	}
