@@ -198,7 +198,7 @@ func (x *exchange) runTask() {
 		x.sendError(http.StatusNotFound, fmt.Sprintf("Task %s not found", taskID))
 		return
 	}
-	tl := x.s.template
+	tl := x.s.nextTemplate()
 	version := ""
 	if req.Version != nil && *req.Version != "latest" {
 		version = *req.Version

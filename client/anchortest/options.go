@@ -12,15 +12,18 @@ const DefaultAPIKey = "anchortest-fake-api-key"
 type Option func(*config)
 
 type config struct {
-	apiKey    string
-	template  Script
-	faults    []Fault
-	latency   time.Duration
-	seed      *uint64
-	logger    *slog.Logger
-	onlyTasks []string
-	records   int // the most request records kept; negative for no limit
-	webhook   *Webhook
+	apiKey   string
+	template Script
+	// templateFunc, when set, gives the script of the nth start instead
+	// (WithTemplateFunc).
+	templateFunc func(n int) Script
+	faults       []Fault
+	latency      time.Duration
+	seed         *uint64
+	logger       *slog.Logger
+	onlyTasks    []string
+	records      int // the most request records kept; negative for no limit
+	webhook      *Webhook
 	// noExecutionResultID leaves executionResultId out of async answers
 	// of POST /v1/task/run.
 	noExecutionResultID bool

@@ -116,7 +116,7 @@ func (x *exchange) runTaskV2(taskID string) {
 	if req.SessionID != nil {
 		session = *req.SessionID
 	}
-	r := x.s.store.addRun(taskID, x.s.template, version, session)
+	r := x.s.store.addRun(taskID, x.s.nextTemplate(), version, session)
 	x.req.RunID, x.exec = r.id, r
 	if req.Sync != nil && *req.Sync && !x.waitForEnd(r) {
 		return

@@ -44,8 +44,13 @@ type Server struct {
 	rec      recorder
 	conns    *conns
 	template *timeline // what the POSTs start runs from
-	faults   []Fault   // server-wide
-	hooks    *webhooks // nil without WithWebhook
+	// templateFunc, when set, gives the script of each start instead
+	// (WithTemplateFunc); starts counts the starts it was called for.
+	templateFunc func(n int) Script
+	templateMu   sync.Mutex
+	starts       int
+	faults       []Fault   // server-wide
+	hooks        *webhooks // nil without WithWebhook
 	// noExecutionResultID: see WithoutExecutionResultID.
 	noExecutionResultID bool
 	rateLimit           *rateLimit // nil without WithRateLimit
@@ -88,6 +93,7 @@ func newServer(opts []Option) *Server {
 	s.store.onAdd = s.executionAdded
 	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.template = compile(cfg.template)
+	s.templateFunc = cfg.templateFunc
 	s.faults = cfg.faults
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	return s

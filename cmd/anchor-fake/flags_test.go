@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"testing"
 	"time"
 
@@ -51,7 +50,7 @@ func TestTemplate(t *testing.T) {
 }
 
 func TestParseArgsDefaults(t *testing.T) {
-	cfg, err := parseArgs(nil, io.Discard, func(k string) string {
+	cfg, err := parseArgs(nil, func(k string) string {
 		if k == client.EnvAPIKey {
 			return "k"
 		}
@@ -73,7 +72,7 @@ func TestParseArgsDefaults(t *testing.T) {
 			t.Errorf("default template step %d %+v, want %+v", i, g, w)
 		}
 	}
-	cfg, err = parseArgs([]string{"--api-key", "k", "--seed", "0", "--visible-after", "2s"}, io.Discard, func(string) string { return "" })
+	cfg, err = parseArgs([]string{"--api-key", "k", "--seed", "0", "--visible-after", "2s"}, func(string) string { return "" })
 	if err != nil || cfg.seed == nil || *cfg.seed != 0 || cfg.template.VisibleAfter != 2*time.Second {
 		t.Errorf("--seed 0 --visible-after 2s: %+v, %v; want seed 0 set, visible after 2s", cfg, err)
 	}

@@ -7,9 +7,11 @@
 // It prints its base URL on the first line of stdout, accepts POST
 // /v1/task/run for any task whose ID is a UUID, and answers polls of the
 // executions it started: by default each is queued for a second, runs for
-// three, then succeeds. Flags choose other outcomes. With -v it logs each
-// request to stderr; the API key is never printed. SIGINT or SIGTERM stops
-// it cleanly with exit status 0.
+// three, then succeeds. Flags choose other outcomes: --status for all of
+// them, --outcomes for a mix (success=3,failure=1 makes every fourth one
+// fail). With --verbose it logs each request to stderr; the API key is never
+// printed. SIGINT or SIGTERM stops it cleanly with exit status 0;
+// --version prints its version and --help its flags.
 //
 // Point a client at it with ANCHORBROWSER_BASE_URL set to the printed URL
 // and ANCHORBROWSER_API_KEY set to the same key.

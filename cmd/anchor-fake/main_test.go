@@ -271,8 +271,12 @@ func TestRunUsageErrors(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{"help", []string{"-h"}, key, 0, "Usage: anchor-fake"},
-		{"unknown flag", []string{"--bogus"}, key, 2, "-bogus"},
+		{"unknown flag", []string{"--bogus"}, key, 2, "anchor-fake: unknown flag --bogus: see anchor-fake --help for the flags"},
+		{"unknown single-dash flag", []string{"-bogus"}, key, 2, "unknown flag --bogus"},
+		{"status and outcomes", []string{"--status", "failure", "--outcomes", "success=1"}, key, 2, "--status and --outcomes both say how executions end: want one of them"},
+		{"outcomes without a count", []string{"--outcomes", "success"}, key, 2, `invalid value "success" for flag --outcomes: "success" is not STATUS=N: want such as success=3,failure=1`},
+		{"outcomes with a bad status", []string{"--outcomes", "success=1,paused=2"}, key, 2, `"paused" is not a status: want success, failure, timeout, cancelled, running or queued`},
+		{"outcomes with a zero count", []string{"--outcomes", "failure=0"}, key, 2, `"failure=0": want a count from 1 to 1000000 after the =`},
 		{"bad duration", []string{"--queued", "soon"}, key, 2, `"soon"`},
 		{"negative queued", []string{"--queued", "-1s"}, key, 2, "--queued -1s"},
 		{"negative running", []string{"--running", "-2s"}, key, 2, "--running -2s"},
@@ -281,7 +285,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"bad seed", []string{"--seed", "x"}, key, 2, `"x"`},
 		{"no API key", nil, nil, 2, "no API key: pass --api-key or set ANCHORBROWSER_API_KEY"},
 		{"key with space", []string{"--api-key", "a b"}, nil, 2, "white space"},
-		{"argument", []string{"serve"}, key, 2, `unexpected argument "serve"`},
+		{"argument", []string{"serve"}, key, 2, `unexpected argument "serve": anchor-fake takes flags only (see anchor-fake --help)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

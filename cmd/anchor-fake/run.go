@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,18 +20,24 @@ const (
 // run is the whole command: it parses args, serves until ctx ends, and
 // returns the exit status. getenv looks up environment variables.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	cfg, err := parseArgs(args, stderr, getenv)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg, err := parseArgs(args, getenv)
+	switch {
+	case errors.Is(err, errHelp):
+		io.WriteString(stdout, helpText())
 		return exitOK
-	}
-	if err != nil {
+	case errors.Is(err, errVersion):
+		io.WriteString(stdout, versionText())
+		return exitOK
+	case err != nil:
 		fmt.Fprintf(stderr, "anchor-fake: %v\n", err)
-		fmt.Fprintln(stderr, "Run 'anchor-fake -h' for usage.")
 		return exitUsage
 	}
 	// A long-running fake keeps no request records: nothing reads them, and
 	// kept forever they would grow without bound.
 	opts := []anchortest.Option{anchortest.WithAPIKey(cfg.apiKey), anchortest.WithTemplate(cfg.template), anchortest.WithRecordLimit(0)}
+	if cfg.script != nil {
+		opts = append(opts, anchortest.WithTemplateFunc(cfg.script))
+	}
 	if cfg.seed != nil {
 		opts = append(opts, anchortest.WithSeed(*cfg.seed))
 	}
@@ -52,7 +57,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	defer s.Close()
 	fmt.Fprintln(stdout, s.URL)
 	if logger != nil {
-		logger.Info("serving the fake Anchor Browser API", "url", s.URL, "status", cfg.status, "queued", cfg.queued, "running", cfg.running)
+		ends := string(cfg.status)
+		if cfg.outcomes != nil {
+			ends = cfg.outcomes.String()
+		}
+		logger.Info("serving the fake Anchor Browser API", "url", s.URL, "outcomes", ends, "queued", cfg.queued, "running", cfg.running)
 		if h := cfg.webhook; h != nil {
 			logger.Info("delivering webhook events", "url", urlForLog(h.URL), "delay", max(h.Delay, 0),
 				"lose", h.Lose != nil, "duplicate", h.Duplicate != nil, "wrong_secret", h.WrongSecret != nil)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -29,16 +28,6 @@ type webhookFlags struct {
 	loss       fraction
 	duplicate  fraction
 	wrong      bool
-}
-
-// define adds the flags to fs.
-func (w *webhookFlags) define(fs *flag.FlagSet) {
-	fs.StringVar(&w.url, "webhook-url", "", "deliver a signed webhook event to this `URL` when each execution ends, as Anchor does")
-	fs.StringVar(&w.secretFile, "webhook-secret-file", "", "read the webhook signing secret from `FILE` (default $"+webhook.EnvSecret+")")
-	fs.DurationVar(&w.delay, "webhook-delay", anchortest.DefaultWebhookDelay, "send each event this long after its execution ends (0 for at once)")
-	fs.Var(&w.loss, "webhook-loss", "drop this `fraction` of the events, such as 0.05: the same ones for the same --seed")
-	fs.Var(&w.duplicate, "webhook-duplicate", "deliver this `fraction` of the events twice, such as 0.05")
-	fs.BoolVar(&w.wrong, "webhook-wrong-secret", false, "sign the events with a wrong secret, so that receivers refuse them")
 }
 
 // webhook returns the delivery the flags ask for: nil without

@@ -55,10 +55,10 @@ func TestRunWebhookUsageErrors(t *testing.T) {
 		{"huge secret file", append([]string{"--webhook-secret-file", big}, url...), env, "is over 65536 bytes"},
 		{"negative delay", append([]string{"--webhook-delay", "-1s"}, url...), env, "--webhook-delay -1s: want 0 or more"},
 		{"bad delay", append([]string{"--webhook-delay", "soon"}, url...), env, `"soon"`},
-		{"loss over 1", append([]string{"--webhook-loss", "1.5"}, url...), env, `invalid value "1.5" for flag -webhook-loss: want a fraction from 0 to 1, such as 0.05`},
-		{"loss negative", append([]string{"--webhook-loss", "-0.1"}, url...), env, `"-0.1" for flag -webhook-loss`},
-		{"loss NaN", append([]string{"--webhook-loss", "NaN"}, url...), env, `"NaN" for flag -webhook-loss`},
-		{"duplicate not a number", append([]string{"--webhook-duplicate", "some"}, url...), env, `invalid value "some" for flag -webhook-duplicate: want a fraction`},
+		{"loss over 1", append([]string{"--webhook-loss", "1.5"}, url...), env, `invalid value "1.5" for flag --webhook-loss: want a fraction from 0 to 1, such as 0.05`},
+		{"loss negative", append([]string{"--webhook-loss", "-0.1"}, url...), env, `"-0.1" for flag --webhook-loss`},
+		{"loss NaN", append([]string{"--webhook-loss", "NaN"}, url...), env, `"NaN" for flag --webhook-loss`},
+		{"duplicate not a number", append([]string{"--webhook-duplicate", "some"}, url...), env, `invalid value "some" for flag --webhook-duplicate: want a fraction`},
 		{"delay without URL", []string{"--webhook-delay", "1s"}, env, "--webhook-delay needs --webhook-url"},
 		{"wrong secret without URL", []string{"--webhook-wrong-secret"}, env, "--webhook-wrong-secret needs --webhook-url"},
 		{"secret file without URL", []string{"--webhook-secret-file", empty}, env, "--webhook-secret-file needs --webhook-url"},
@@ -104,7 +104,7 @@ func TestParseArgsWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := parseArgs(tt.args, nil, env)
+			cfg, err := parseArgs(tt.args, env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,13 +117,13 @@ func TestParseArgsWebhook(t *testing.T) {
 			}
 		})
 	}
-	cfg, err := parseArgs(nil, nil, env)
+	cfg, err := parseArgs(nil, env)
 	if err != nil || cfg.webhook != nil {
 		t.Errorf("no --webhook-url: webhook %v, %v; want none", cfg.webhook, err)
 	}
 	// The same --seed loses the same events.
-	a, _ := parseArgs([]string{"--webhook-url", "http://127.0.0.1:9/h", "--webhook-loss", "0.3", "--seed", "9"}, nil, env)
-	b, _ := parseArgs([]string{"--webhook-url", "http://127.0.0.1:9/h", "--webhook-loss", "0.3", "--seed", "9"}, nil, env)
+	a, _ := parseArgs([]string{"--webhook-url", "http://127.0.0.1:9/h", "--webhook-loss", "0.3", "--seed", "9"}, env)
+	b, _ := parseArgs([]string{"--webhook-url", "http://127.0.0.1:9/h", "--webhook-loss", "0.3", "--seed", "9"}, env)
 	lost := 0
 	for n := 1; n <= 1000; n++ {
 		if a.webhook.Lose(n) != b.webhook.Lose(n) {
@@ -192,7 +192,7 @@ func TestRunDeliversWebhooks(t *testing.T) {
 		t.Run(string(tt.status), func(t *testing.T) {
 			r := newHookReceiver(t)
 			f := start(t, []string{"--addr", "127.0.0.1:0", "--api-key", "k", "--queued", "0s", "--running", "0s", "--status", string(tt.status),
-				"--webhook-url", r.url, "--webhook-delay", "0", "-v"}, map[string]string{webhook.EnvSecret: hookSecret})
+				"--webhook-url", r.url, "--webhook-delay", "0", "--verbose"}, map[string]string{webhook.EnvSecret: hookSecret})
 			res, err := newClient(t, f, "k").RunTask(context.Background(), client.RunTaskRequest{TaskID: taskID, Async: true})
 			if err != nil {
 				t.Fatal(err)

@@ -15,6 +15,7 @@ const (
 	cmdRun     command = "run"
 	cmdExec    command = "exec"
 	cmdRuns    command = "runs"
+	cmdStart   command = "start"
 	cmdDemo    command = "demo"
 	cmdHelp    command = "help"
 	cmdVersion command = "version"
@@ -82,7 +83,7 @@ func bindCommand[T any, P interface {
 var commands []*commandDef
 
 func init() {
-	commands = []*commandDef{waitCommand(), runCommand(), execCommand(), runsCommand(), demoCommand(), helpCommand(), versionCommand()}
+	commands = []*commandDef{waitCommand(), runCommand(), startCommand(), execCommand(), runsCommand(), demoCommand(), helpCommand(), versionCommand()}
 }
 
 // lookupCommand returns the command named name, nil for none.
@@ -139,8 +140,7 @@ var looksLikeCommand = regexp.MustCompile(`^[A-Za-z]+$`).MatchString
 
 // commandHints are words that are not commands, with what to use instead.
 var commandHints = map[string]string{
-	"wait":  "", // the default command has no word
-	"start": string(cmdRun),
+	"wait": "", // the default command has no word
 }
 
 // unknownCommand is the error for word, found where a command could stand,

@@ -193,7 +193,7 @@ func TestE2EJUnitFull(t *testing.T) {
 	if d := decodeDoc(t, res.stdout); d.ExitCode != exitWriteError || len(d.Results) != 1 {
 		t.Errorf("document %+v: want exit code 8 and the result", d)
 	}
-	if out := readFile(t, r.ghOutput); out != "status=write-error\nfailed=0\nexit-code=8\n" {
+	if out := readFile(t, r.ghOutput); out != "status=write-error\nfailed=0\nexit-code=8\nexecution-ids="+id+"\n" {
 		t.Errorf("GITHUB_OUTPUT = %q", out)
 	}
 }
@@ -458,7 +458,7 @@ func TestE2EGitHubFilesFIFO(t *testing.T) {
 				t.Errorf("no annotation for the usage error:\n%s", res.stderr)
 			}
 			if name == envStepSummary {
-				if out := readFile(t, r.ghOutput); out != "status=usage\nfailed=0\nexit-code=2\n" {
+				if out := readFile(t, r.ghOutput); out != "status=usage\nfailed=0\nexit-code=2\nexecution-ids=\n" {
 					t.Errorf("GITHUB_OUTPUT = %q, want the usage error's outputs", out)
 				}
 			}

@@ -413,7 +413,7 @@ func TestE2EGitHubActionsAndJUnit(t *testing.T) {
 	if strings.Count(r.stderr, "::error") != 1 || strings.Contains(r.stdout, "::error") {
 		t.Errorf("want exactly one annotation, on stderr; stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
-	if got := readFile(t, output); got != "status=failure\nfailed=1\nexit-code=1\n" {
+	if got := readFile(t, output); got != "status=failure\nfailed=1\nexit-code=1\nexecution-ids="+ok+" "+bad+"\n" {
 		t.Errorf("GITHUB_OUTPUT = %q", got)
 	}
 	md := readFile(t, summary)

@@ -247,7 +247,7 @@ func TestKindUsageErrors(t *testing.T) {
 		{"exec without IDs", good, "", []string{"exec"}, "no execution ID: want anchor-wait exec [flags] EXECUTION_ID... (or - to read the IDs from stdin)"},
 		{"exec with a bad ID", good, "", []string{"exec", testExec, "nope"}, `execution ID "nope" is not a UUID: want 36 characters`},
 		{"exec with a bad ID on stdin", good, testExec + "\nnope\n", []string{"exec", "-"}, `stdin line 2: "nope" is not an execution ID`},
-		{"exec with a task flag", good, "", []string{"exec", "--no-sweeps", testExec}, "unknown flag --no-sweeps: see anchor-wait exec --help"},
+		{"exec with a task flag", good, "", []string{"exec", "--no-sweeps", testExec}, "unknown flag --no-sweeps: exec does not take it (anchor-wait, run do): see anchor-wait exec --help"},
 		{"exec with a start flag", good, "", []string{"exec", "--count", "2", testExec}, "unknown flag --count"},
 		{"runs without IDs", good, "", []string{"runs"}, "no run ID: want anchor-wait runs [flags] RUN_ID..."},
 		{"runs with a bad ID", good, "", []string{"runs", "run/../x"}, `run ID "run/../x" is not a v2 run ID: want 1 to 128 characters of A-Z, a-z, 0-9, - and _`},
@@ -272,7 +272,7 @@ func TestKindUsageErrors(t *testing.T) {
 		{"webhook max interval below interval", withSecret, "", append([]string{"--webhook-max-interval", "1s"}, append(listen, testTask, testExec)...), "--webhook-max-interval 1s is below --interval 4s: want --webhook-max-interval at least --interval"},
 		{"webhook address in use", withSecret, "", []string{"exec", "--webhook-listen", busy.Addr().String(), testExec}, `--webhook-listen "` + busy.Addr().String() + `": cannot listen: bind: address already in use: want HOST:PORT`},
 		{"webhook address without a port", withSecret, "", []string{"exec", "--webhook-listen", "localhost", testExec}, `--webhook-listen "localhost": cannot listen: address localhost: missing port in address`},
-		{"webhook on a demo", withSecret, "", []string{"demo", "--webhook-listen", ":0"}, "unknown flag --webhook-listen: see anchor-wait demo --help"},
+		{"webhook on a demo", withSecret, "", []string{"demo", "--webhook-listen", ":0"}, "unknown flag --webhook-listen: demo does not take it (anchor-wait, run, exec, runs do): see anchor-wait demo --help"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ const (
 	exitAPIError    = 4   // the API could not answer for at least one
 	exitTimeout     = 5   // at least one ended timeout (Anchor's own limit)
 	exitCancelled   = 6   // at least one ended cancelled
+	exitStalled     = 7   // --stall ran out: one kept its status that long
 	exitWriteError  = 8   // the results could not be written
 	exitInterrupted = 130 // a signal before every execution finished
 )
@@ -41,6 +42,7 @@ var exitTable = []exitDef{
 	{exitInterrupted, "interrupted", "interrupted (SIGINT, SIGTERM or SIGHUP) before every execution finished or every report was written; what is known is reported"},
 	{exitWriteError, "write-error", "the results could not be written (stdout, `--junit`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`)"},
 	{exitAPIError, "api-error", "the API could not answer for at least one execution (not found, unauthorized, persistent errors, or no status at all before `--timeout` ran out)"},
+	{exitStalled, "stalled", "`--stall` ran out: at least one execution kept one status (`queued`, say) that long"},
 	{exitWaitTimeout, "wait-timeout", "`--timeout` ran out with at least one execution still queued or running"},
 	{exitFailure, "failure", "at least one execution ended `failure`"},
 	{exitTimeout, "timeout", "at least one execution ended `timeout` (Anchor's own limit, not `--timeout`)"},
@@ -89,6 +91,7 @@ const (
 	outcomeAPIError                   // the API could not answer
 	outcomeInterrupted                // a signal ended the wait
 	outcomeStopped                    // --fail-fast stopped the wait after another one failed
+	outcomeStalled                    // --stall ended the wait: the status did not change for that long
 )
 
 // outcomeDef is what an outcome is called and the exit code it calls for.
@@ -110,6 +113,7 @@ var outcomeTable = map[outcome]outcomeDef{
 	outcomeAPIError:    {"api-error", exitAPIError},
 	outcomeInterrupted: {"interrupted", exitInterrupted},
 	outcomeStopped:     {"stopped", exitWaitTimeout},
+	outcomeStalled:     {"stalled", exitStalled},
 }
 
 // String names the outcome.
@@ -136,6 +140,8 @@ func classify(status client.Status, polls int, err error) outcome {
 		status = unsuccessful.Status
 	case errors.Is(err, poller.ErrFailFast):
 		return outcomeStopped
+	case errors.Is(err, poller.ErrStalled):
+		return outcomeStalled
 	case errors.Is(err, errWaitTimeout):
 		if status == "" && polls > 0 {
 			return outcomeAPIError
@@ -220,6 +226,9 @@ func exitReason(code int, outcomes []outcome) string {
 	case exitWaitTimeout:
 		n = count(outcomeWaitTimeout, outcomeStopped)
 		text = "--timeout ran out with " + executions(n) + " still queued or running"
+	case exitStalled:
+		n = count(outcomeStalled)
+		text = executions(n) + " kept one status past --stall"
 	case exitAPIError:
 		n = count(outcomeAPIError)
 		text = "the API could not answer for " + executions(n)

@@ -124,8 +124,8 @@ func TestExitReasonAndStatusWord(t *testing.T) {
 // TestHelpListsEveryExitCode keeps the help's table in step with the
 // constants.
 func TestHelpListsEveryExitCode(t *testing.T) {
-	for _, code := range []int{exitSuccess, exitFailure, exitUsage, exitWaitTimeout, exitAPIError, exitTimeout, exitCancelled, exitWriteError, exitInterrupted} {
-		for _, cmd := range []command{cmdWait, cmdRun, cmdDemo, cmdHelp, cmdVersion} {
+	for _, code := range []int{exitSuccess, exitFailure, exitUsage, exitWaitTimeout, exitAPIError, exitTimeout, exitCancelled, exitStalled, exitWriteError, exitInterrupted} {
+		for _, cmd := range allCmds {
 			if !strings.Contains(helpText(cmd), fmt.Sprintf("\n  %-4d ", code)) {
 				t.Errorf("help of %s does not list exit code %d", cmd, code)
 			}
@@ -146,7 +146,7 @@ func TestExitTable(t *testing.T) {
 			t.Errorf("exit %d has no meaning", d.code)
 		}
 	}
-	if got, want := strings.Join(order, ", "), "2, 130, 8, 4, 3, 1, 5, 6, 0"; got != want {
+	if got, want := strings.Join(order, ", "), "2, 130, 8, 4, 7, 3, 1, 5, 6, 0"; got != want {
 		t.Errorf("precedence %s, want %s", got, want)
 	}
 	for i, w := range words {

@@ -29,11 +29,12 @@ const (
 
 // reportFlags say how results are reported: every command that waits.
 type reportFlags struct {
-	output  string
-	junit   string
-	quiet   bool
-	verbose bool
-	noColor bool
+	output    string
+	junit     string
+	outputDir string // --output-dir; "" for none
+	quiet     bool
+	verbose   bool
+	noColor   bool
 }
 
 // pollFlags say how to reach the API and how to wait: the commands that
@@ -43,6 +44,7 @@ type pollFlags struct {
 	interval      time.Duration
 	maxInterval   time.Duration
 	notFoundGrace time.Duration
+	stall         time.Duration // 0: never
 	concurrency   int
 	rate          float64
 	failFast      bool
@@ -61,7 +63,8 @@ type startFlags struct {
 	taskVersion string
 	inputs      map[string]string
 	count       int
-	v2          bool // start with POST /v2/tasks/{taskId}/run
+	v2          bool   // start with POST /v2/tasks/{taskId}/run
+	state       string // --state FILE; "" for none
 }
 
 // flagTargets is where a command's options store the flags: the groups it
@@ -93,51 +96,60 @@ type flagDef struct {
 
 // Commands that share flags.
 var (
-	waitingCmds = []command{cmdWait, cmdRun, cmdExec, cmdRuns}
-	taskCmds    = []command{cmdWait, cmdRun} // the waits for a task's executions, which have a list
-	reportCmds  = []command{cmdWait, cmdRun, cmdExec, cmdRuns, cmdDemo}
-	allCmds     = []command{cmdWait, cmdRun, cmdExec, cmdRuns, cmdDemo, cmdHelp, cmdVersion}
+	waitingCmds = []command{cmdWait, cmdRun, cmdExec, cmdRuns}                    // they wait
+	taskCmds    = []command{cmdWait, cmdRun}                                      // the waits for a task's executions, which have a list
+	apiCmds     = []command{cmdWait, cmdRun, cmdStart, cmdExec, cmdRuns}          // they talk to the API
+	startCmds   = []command{cmdRun, cmdStart}                                     // they start executions
+	reportCmds  = []command{cmdWait, cmdRun, cmdExec, cmdRuns, cmdDemo}           // they report results
+	outputCmds  = []command{cmdWait, cmdRun, cmdStart, cmdExec, cmdRuns, cmdDemo} // they write to stdout and stderr
+	allCmds     = []command{cmdWait, cmdRun, cmdStart, cmdExec, cmdRuns, cmdDemo, cmdHelp, cmdVersion}
 )
 
 // flagTable is every flag of every command, in the order --help lists
 // them. It defines the flag sets, their defaults and the flags section of
 // each command's --help, and the README's flag table.
 var flagTable = []flagDef{
-	{name: "version", arg: "VERSION", defText: "none: the API chooses", cmds: []command{cmdRun},
+	{name: "version", arg: "VERSION", defText: "none: the API chooses", cmds: startCmds,
 		usage: "task version to run: draft, latest or a number. Here --version is the task's version; anchor-wait --version prints the tool's",
 		bind:  func(t flagTargets) flag.Value { return versionValue{&t.start.taskVersion} }},
 	{name: "v2", cmds: []command{cmdRun},
 		usage: "start with POST /v2/tasks/{taskId}/run and wait for the v2 runs it starts (GET /v2/tasks/runs/{runId}/status). --version, --input and --count work as for v1; --page-size, --no-history and --no-sweeps do not apply, as v2 has no list of runs",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.start.v2} }},
-	{name: "input", arg: "NAME=VALUE", cmds: []command{cmdRun},
+	{name: "input", arg: "NAME=VALUE", cmds: startCmds,
 		usage: "a task input; repeat for several. NAME starts with ANCHOR_; with --v2 any name that is not empty, names and values valid UTF-8 (v2 has no rule for names)",
 		bind:  func(t flagTargets) flag.Value { return inputsValue{&t.start.inputs} }},
-	{name: "count", arg: "N", def: "1", cmds: []command{cmdRun},
-		usage: fmt.Sprintf("start the task N times, at most %d, and wait for all of them; up to --concurrency starts at once. --timeout covers starting and waiting", maxCount),
+	{name: "count", arg: "N", def: "1", cmds: startCmds,
+		usage: fmt.Sprintf("start the task N times, at most %d (run waits for all of them); up to --concurrency starts at once. --timeout covers starting and waiting", maxCount),
 		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.start.count, min: 1, max: maxCount} }},
+	{name: "state", arg: "FILE", cmds: startCmds,
+		usage: "write the IDs of the executions started (the v2 runs, with --v2) to FILE, before any wait; when FILE already names them for the task (a re-run of the job), take those and start none",
+		bind:  func(t flagTargets) flag.Value { return stringValue{&t.start.state} }},
 
-	{name: "timeout", arg: "DURATION", def: "30m", cmds: waitingCmds,
+	{name: "timeout", arg: "DURATION", def: "30m", cmds: apiCmds,
 		usage: "stop waiting after this long; 0 means no limit. It bounds reading the key and the IDs too",
 		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.timeout} }},
-	{name: "interval", arg: "DURATION", def: shortDuration(poller.DefaultInitialInterval), cmds: waitingCmds,
+	{name: "interval", arg: "DURATION", def: shortDuration(poller.DefaultInitialInterval), cmds: apiCmds,
 		usage: "age of an execution at its second poll, at least " + shortDuration(minInterval) + "; each later poll comes when its age has grown " + strconv.FormatFloat(poller.DefaultMultiplier, 'g', -1, 64) + " times, or --max-interval after the last",
 		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.interval, min: minInterval} }},
-	{name: "max-interval", arg: "DURATION", def: shortDuration(poller.DefaultMaxInterval), cmds: waitingCmds,
+	{name: "max-interval", arg: "DURATION", def: shortDuration(poller.DefaultMaxInterval), cmds: apiCmds,
 		usage: "longest delay between polls, jitter included; at least " + shortDuration(minInterval),
 		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.maxInterval, min: minInterval} }},
-	{name: "not-found-grace", arg: "DURATION", def: shortDuration(poller.DefaultNotFoundGrace), cmds: waitingCmds,
+	{name: "not-found-grace", arg: "DURATION", def: shortDuration(poller.DefaultNotFoundGrace), cmds: apiCmds,
 		usage: "how long after its wait starts an execution may be not found (a new one may not be visible yet); after that a 404 ends its wait (exit 4). 0: the first 404 does",
 		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.notFoundGrace} }},
-	{name: "concurrency", arg: "N", def: strconv.Itoa(poller.DefaultConcurrency), cmds: waitingCmds,
+	{name: "stall", arg: "DURATION", defText: "0: never", cmds: waitingCmds,
+		usage: "end the wait of an execution whose status has not changed for this long (stuck in queued, say) with exit 7, naming the status",
+		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.stall} }},
+	{name: "concurrency", arg: "N", def: strconv.Itoa(poller.DefaultConcurrency), cmds: apiCmds,
 		usage: fmt.Sprintf("requests in flight at most, 1 to %d; never limits how many executions are waited on", maxConcurrency),
 		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.poll.concurrency, min: 1, max: maxConcurrency} }},
-	{name: "rate", arg: "N", defText: "0: no limit", cmds: waitingCmds,
+	{name: "rate", arg: "N", defText: "0: no limit", cmds: apiCmds,
 		usage: "requests per second at most; a server that sends RateLimit headers or answers 429 slows it further",
 		bind:  func(t flagTargets) flag.Value { return rateValue{&t.poll.rate} }},
 	{name: "fail-fast", cmds: waitingCmds,
 		usage: "stop waiting for the others once one execution does not succeed",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.failFast} }},
-	{name: "page-size", arg: "N", def: strconv.Itoa(poller.DefaultPageSize), cmds: taskCmds,
+	{name: "page-size", arg: "N", def: strconv.Itoa(poller.DefaultPageSize), cmds: []command{cmdWait, cmdRun, cmdStart},
 		usage: fmt.Sprintf("executions per page of a task's list, 1 to %d: larger pages take fewer requests to cover a big fan-out, smaller ones move less data when outputs are large", poller.MaxPageSize),
 		bind:  func(t flagTargets) flag.Value { return intValue{p: &t.poll.pageSize, min: 1, max: poller.MaxPageSize} }},
 	{name: "no-history", cmds: taskCmds,
@@ -147,17 +159,20 @@ var flagTable = []flagDef{
 		usage: "poll every execution with a request of its own, never with pages of its task's list, however many are waited on",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.poll.noSweeps} }},
 
-	{name: "output", arg: "FORMAT", def: formatText, cmds: reportCmds,
+	{name: "output", arg: "FORMAT", def: formatText, cmds: outputCmds,
 		usage: "results on stdout: text (a table), json (one document at the end) or jsonl (one line per execution as it finishes)",
 		bind:  func(t flagTargets) flag.Value { return outputValue{&t.report.output} }},
 	{name: "junit", arg: "FILE", cmds: reportCmds,
 		usage: "also write a JUnit XML report to FILE, one test case per execution",
 		bind:  func(t flagTargets) flag.Value { return stringValue{&t.report.junit} }},
+	{name: "output-dir", arg: "DIR", cmds: reportCmds,
+		usage: "also write each execution's whole output to DIR/ID.output, and its error message, when it has one, to DIR/ID.error (ID is the execution ID); DIR is made if need be",
+		bind:  func(t flagTargets) flag.Value { return stringValue{&t.report.outputDir} }},
 
-	{name: "api-key-file", arg: "FILE", cmds: waitingCmds,
+	{name: "api-key-file", arg: "FILE", cmds: apiCmds,
 		usage: "read the API key from FILE, a file or a pipe, instead of $ANCHORBROWSER_API_KEY",
 		bind:  func(t flagTargets) flag.Value { return stringValue{&t.poll.apiKeyFile} }},
-	{name: "base-url", arg: "URL", defText: "$ANCHORBROWSER_BASE_URL, else https://api.anchorbrowser.io", cmds: waitingCmds,
+	{name: "base-url", arg: "URL", defText: "$ANCHORBROWSER_BASE_URL, else https://api.anchorbrowser.io", cmds: apiCmds,
 		usage: "API server; plain http only to a loopback address",
 		bind:  func(t flagTargets) flag.Value { return stringValue{&t.poll.baseURL} }},
 
@@ -171,13 +186,13 @@ var flagTable = []flagDef{
 		usage: "with --webhook-listen, how far apart the polls that back the events up are (the first is at once; --interval and --max-interval then no longer apply), at least --interval: a lost event is noticed this late",
 		bind:  func(t flagTargets) flag.Value { return durationValue{p: &t.poll.webhook.maxInterval, min: minInterval} }},
 
-	{name: "quiet", cmds: reportCmds,
+	{name: "quiet", cmds: outputCmds,
 		usage: "no progress on stderr",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.report.quiet} }},
-	{name: "verbose", cmds: reportCmds,
+	{name: "verbose", cmds: outputCmds,
 		usage: "poll-by-poll detail on stderr; never the API key",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.report.verbose} }},
-	{name: "no-color", cmds: reportCmds,
+	{name: "no-color", cmds: outputCmds,
 		usage: "no color in the progress line; NO_COLOR set and TERM=dumb do the same",
 		bind:  func(t flagTargets) flag.Value { return boolValue{&t.report.noColor} }},
 
@@ -314,6 +329,9 @@ func flagErrorText(cmd command, err error) string {
 		help = "anchor-wait " + string(cmd) + " --help"
 	}
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		if others := commandsTaking(strings.TrimLeft(name, "-")); len(others) > 0 {
+			return fmt.Sprintf("unknown flag %s: %s does not take it (%s do): see %s for the flags", flagName(name), commandName(cmd), strings.Join(others, ", "), help)
+		}
 		return fmt.Sprintf("unknown flag %s: see %s for the flags", flagName(name), help)
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
@@ -326,6 +344,32 @@ func flagErrorText(cmd command, err error) string {
 	}
 	msg = singleDashFlag.ReplaceAllString(msg, "$1--$2")
 	return oneLine(msg) + " (see " + help + ")"
+}
+
+// commandsTaking names the commands that take the flag name, as
+// "anchor-wait", "run": none for a flag no command takes.
+func commandsTaking(name string) []string {
+	var out []string
+	for _, f := range flagTable {
+		if f.name != name && f.short != name {
+			continue
+		}
+		for _, c := range f.cmds {
+			if c != cmdHelp && !slices.Contains(out, commandName(c)) {
+				out = append(out, commandName(c))
+			}
+		}
+	}
+	return out
+}
+
+// commandName is how messages name a command: "anchor-wait" for the
+// default one, else its word.
+func commandName(c command) string {
+	if c == cmdWait {
+		return "anchor-wait"
+	}
+	return string(c)
 }
 
 // flagName spells a flag name the user typed as --name, or gives only its

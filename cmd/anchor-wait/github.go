@@ -235,13 +235,16 @@ func markdownText(s string) string {
 
 // githubOutputs returns the step outputs written to $GITHUB_OUTPUT:
 // status (the one-word outcome of the run), failed (how many executions did
-// not succeed) and exit-code.
+// not succeed), exit-code, and execution-ids (the executions waited for,
+// separated by spaces).
 func githubOutputs(results []result, code int) string {
 	failed := 0
+	ids := make([]string, 0, len(results))
 	for _, r := range results {
 		if !r.succeeded() {
 			failed++
 		}
+		ids = append(ids, r.ExecutionID)
 	}
-	return fmt.Sprintf("status=%s\nfailed=%d\nexit-code=%d\n", statusWord(code), failed, code)
+	return fmt.Sprintf("status=%s\nfailed=%d\nexit-code=%d\nexecution-ids=%s\n", statusWord(code), failed, code, strings.Join(ids, " "))
 }

@@ -52,7 +52,11 @@ func TestWriteGitHubFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(out), "earlier=1\nstatus=api-error\nfailed=3\nexit-code=4\n"; got != want {
+	var ids []string
+	for _, r := range results {
+		ids = append(ids, r.ExecutionID)
+	}
+	if got, want := string(out), "earlier=1\nstatus=api-error\nfailed=3\nexit-code=4\nexecution-ids="+strings.Join(ids, " ")+"\n"; got != want {
 		t.Errorf("GITHUB_OUTPUT = %q, want %q", got, want)
 	}
 	md, err := os.ReadFile(summary)

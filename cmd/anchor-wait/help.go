@@ -150,7 +150,7 @@ func flagsHelp(cmd command) string {
 }
 
 // flagsMarkdown is the flag table of the README, from the flag table: the
-// flags of the default command, then those only run takes.
+// flags of the default command, then those only other commands take.
 func flagsMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| flag | meaning |\n|---|---|\n")
@@ -168,9 +168,20 @@ func flagsMarkdown() string {
 	for _, f := range flagsOf(cmdWait) {
 		row("", f)
 	}
-	for _, f := range flagsOf(cmdRun) {
-		if !slices.Contains(f.cmds, cmdWait) {
-			row("run ", f)
+	// Then the flags of the other commands, each once, spelled with the
+	// commands that take it: "run/start --count N".
+	for _, f := range flagTable {
+		if slices.Contains(f.cmds, cmdWait) {
+			continue
+		}
+		var words []string
+		for _, c := range commands {
+			if slices.Contains(f.cmds, c.name) && c.name != cmdHelp {
+				words = append(words, string(c.name))
+			}
+		}
+		if len(words) > 0 {
+			row(strings.Join(words, "/")+" ", f)
 		}
 	}
 	return b.String()
@@ -218,6 +229,7 @@ const environmentHelp = `Environment:
   NO_COLOR                when set, no color
   TERM=dumb               no color and no live line: no escape codes at all
   GITHUB_ACTIONS=true     also write ::error:: annotations for executions that did not succeed,
-                          a table and the outputs to $GITHUB_STEP_SUMMARY, and status=, failed=
-                          and exit-code= to $GITHUB_OUTPUT (both must be regular files)
+                          a table and the outputs to $GITHUB_STEP_SUMMARY, and status=, failed=,
+                          exit-code= and execution-ids= to $GITHUB_OUTPUT (both must be regular
+                          files)
 `

@@ -243,7 +243,9 @@ func (p *progress) update(u poller.Update) {
 			line = fmt.Sprintf("%s: poll %d failed, %s: %s (%s)", u.ExecutionID, u.Requests, nextText(u), p.excerpt(causeText(u.Err, u.Ref), 200), clock(elapsed))
 		}
 	case poller.UpdateDone:
-		if s.gaveUp && !isContextEnd(u.Err) {
+		if s.gaveUp && errors.Is(u.Err, poller.ErrStalled) {
+			line = fmt.Sprintf("%s: %s (%s)", u.ExecutionID, p.excerpt(stallMessage(u.Err), 200), clock(elapsed))
+		} else if s.gaveUp && !isContextEnd(u.Err) {
 			line = fmt.Sprintf("%s: gave up: %s (%s)", u.ExecutionID, p.excerpt(causeText(u.Err, u.Ref), 200), clock(elapsed))
 		} else if p.verbose && u.Err != nil && isContextEnd(u.Err) {
 			line = fmt.Sprintf("%s: stopped: %s (%s)", u.ExecutionID, p.excerpt(errText(u.Err), 200), clock(elapsed))

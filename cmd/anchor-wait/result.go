@@ -156,6 +156,8 @@ func (end waitEnd) message(o outcome, errText func(error) string) string {
 		return "interrupted"
 	case outcomeStopped:
 		return fmt.Sprintf("stopped by --fail-fast after another execution did not succeed (%s)", last)
+	case outcomeStalled:
+		return stallMessage(end.err)
 	}
 	if errors.Is(end.err, errWaitTimeout) { // the API never answered with a status
 		polls := words.Plural(end.polls, "poll")

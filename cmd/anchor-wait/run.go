@@ -81,6 +81,10 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	resumed, err := openState(ctx, o.start.state, taskID, o.start.v2)
+	if err != nil {
+		return e.fail(err)
+	}
 	w, err := e.newWaiter(key, taskID, &o.poll, &o.report, start)
 	if err != nil {
 		return e.fail(err)
@@ -91,6 +95,15 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	}
 	if err := e.startWebhooks(ctx, w); err != nil {
 		return e.fail(err)
+	}
+	if resumed != nil { // a re-run: wait for what the state names
+		resumeNote(w.out, o.start.state, resumed)
+		if resumed.v2() {
+			_, code := w.waitRefs(ctx, runRefs(resumed.RunIDs))
+			return code
+		}
+		_, code := w.waitFor(ctx, resumed.ExecutionIDs)
+		return code
 	}
 	if o.start.v2 {
 		return runTaskV2(ctx, w, &o.start)
@@ -107,6 +120,9 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 func runTask(ctx context.Context, w *waiter, o *startFlags) int {
 	st := startRuns(ctx, w.poller, o, w.poll.concurrency, w.taskID, w.out.Stderr())
 	w.startRequests = st.requests
+	if o.state != "" {
+		saveState(w.out, o.state, w.taskID, st.ids, false, o.count, time.Now())
+	}
 	if st.err == nil {
 		_, code := w.waitFor(ctx, st.ids)
 		return code

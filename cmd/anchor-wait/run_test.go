@@ -161,7 +161,7 @@ func TestRunStartFailsFirst(t *testing.T) {
 			t.Errorf("step summary does not contain %q:\n%s", want, md)
 		}
 	}
-	if out := readFile(t, env[envGitHubOutput]); out != "status=api-error\nfailed=0\nexit-code=4\n" {
+	if out := readFile(t, env[envGitHubOutput]); out != "status=api-error\nfailed=0\nexit-code=4\nexecution-ids=\n" {
 		t.Errorf("GITHUB_OUTPUT = %q", out)
 	}
 }
@@ -180,7 +180,7 @@ func TestUsageErrorInGitHubActions(t *testing.T) {
 	if r.stderr != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
 	}
-	if out := readFile(t, env[envGitHubOutput]); out != "status=usage\nfailed=0\nexit-code=2\n" {
+	if out := readFile(t, env[envGitHubOutput]); out != "status=usage\nfailed=0\nexit-code=2\nexecution-ids=\n" {
 		t.Errorf("GITHUB_OUTPUT = %q", out)
 	}
 	if n := len(srv.Requests()); n != 0 {

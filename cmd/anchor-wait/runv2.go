@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
@@ -140,6 +141,9 @@ func newStartFailureV2(ctx context.Context, st starts, taskID string, w *waiter)
 func runTaskV2(ctx context.Context, w *waiter, o *startFlags) int {
 	st := startRunsV2(ctx, w.poller, o, w.poll.concurrency, w.taskID, w.out.Stderr())
 	w.startRequests = st.requests
+	if o.state != "" {
+		saveState(w.out, o.state, w.taskID, st.ids, true, o.count, time.Now())
+	}
 	if st.err == nil {
 		_, code := w.waitRefs(ctx, runRefs(st.ids))
 		return code

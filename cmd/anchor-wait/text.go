@@ -80,7 +80,7 @@ func closingLine(results []result) string {
 // finishedCounts counts results by outcome: "4 success, 1 failure".
 func finishedCounts(results []result) string {
 	order := []outcome{outcomeSuccess, outcomeFailure, outcomeTimeout, outcomeCancelled,
-		outcomeAPIError, outcomeWaitTimeout, outcomeInterrupted, outcomeStopped}
+		outcomeAPIError, outcomeStalled, outcomeWaitTimeout, outcomeInterrupted, outcomeStopped}
 	counts := map[outcome]int{}
 	for _, r := range results {
 		counts[r.outcome]++

@@ -4,7 +4,8 @@ import (
 	"context"
 	"io"
 	"runtime"
-	"runtime/debug"
+
+	"github.com/anchorwait/anchorwait/internal/buildversion"
 )
 
 // versionOptions are the options of version: none.
@@ -20,7 +21,7 @@ func versionCommand() *commandDef {
 		synopses: []synopsis{
 			{"anchor-wait version", "print the version of anchor-wait (so does anchor-wait --version)"},
 		},
-		about: "anchor-wait version prints the version of anchor-wait (the module version it was\nbuilt from) and of Go, on stdout.\n",
+		about: "anchor-wait version prints the version of anchor-wait and of Go, on stdout: the release\nversion of a release binary, the module version of one built by go install module@version,\nelse (devel).\n",
 	}, versionRun)
 }
 
@@ -30,14 +31,15 @@ func versionRun(_ context.Context, e *cliEnv, _ *versionOptions) int {
 	return exitSuccess
 }
 
-// toolVersion is the version of anchor-wait: the module version it was
-// built from (set by go install module@version), else "(devel)".
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
+// version is the release version of a binary built by GoReleaser, which
+// sets it with -ldflags "-X main.version=v1.2.3" (see .goreleaser.yaml);
+// "" in any other build.
+var version string
+
+// toolVersion is the version of anchor-wait: the release version of a
+// release build, else the module version it was built from (go install
+// module@version sets it), else "(devel)".
+func toolVersion() string { return buildversion.Of(version) }
 
 // versionText is what --version prints.
 func versionText() string {

@@ -25,6 +25,7 @@ type waiter struct {
 	progress *progress
 	stdout   io.Writer   // results: the layer's stdout, around the live line
 	junit    *reportFile // nil without --junit; opened early so a bad path is a usage error
+	outputs  *outputDir  // nil without --output-dir
 	github   *githubEnv  // nil outside GitHub Actions
 	start    time.Time   // when the command began; --timeout counts from it
 	// startFailure says why the task could not be started, all of it or
@@ -45,6 +46,7 @@ func pollerOptions(o *pollFlags, onUpdate func(poller.Update)) []poller.Option {
 		poller.WithInitialInterval(o.interval),
 		poller.WithMaxInterval(o.maxInterval),
 		poller.WithNotFoundGrace(o.notFoundGrace),
+		poller.WithStall(o.stall),
 		poller.WithConcurrency(o.concurrency),
 		poller.WithRate(o.rate),
 		poller.WithFailFast(o.failFast),
@@ -118,9 +120,17 @@ func (e *cliEnv) waiterFor(taskID string, api poller.API, poll *pollFlags, repor
 	}, nil
 }
 
-// openReports opens the --junit file, if asked for, before any request,
-// so a bad path is a usage error rather than a surprise at the end.
+// openReports opens the --junit file and the --output-dir directory, if
+// asked for, before any request, so a bad path is a usage error rather
+// than a surprise at the end.
 func (w *waiter) openReports() error {
+	if w.report.outputDir != "" {
+		d, err := openOutputDir(w.report.outputDir)
+		if err != nil {
+			return err
+		}
+		w.outputs = d
+	}
 	if w.report.junit == "" {
 		return nil
 	}
@@ -205,6 +215,7 @@ func (w *waiter) waitRefs(ctx context.Context, refs []poller.Ref) ([]result, int
 		w.noteUnreadable(pr, unreadable)
 		r := resultOf(pr, w.startRequests[pr.ExecutionID], w.poll.timeout)
 		r.setKind(kind, pr.Run)
+		w.outputs.save(w.out, ids[i], r.Output, r.ErrorMessage) // whole, before any cut
 		if stream != nil {
 			stream.emit(r)
 		}
