@@ -145,9 +145,10 @@ type Due struct {
 // would poll anyway), and when its window is narrow (High at most four
 // times Low) polls more densely through it (each time the running time has
 // grown by half the multiplier's growth), then goes on as without one. The
-// gap between polls is at least InitialInterval*(Multiplier-1) and at most
-// MaxInterval, shortened at random by up to Jitter, and never less than
-// m.RetryAfter.
+// gap between polls is at least InitialInterval less
+// InitialInterval/Multiplier (the age schedule's own shortest step) and at
+// most MaxInterval, shortened at random by up to Jitter, and never less
+// than m.RetryAfter.
 //
 // Without a deadline, or when that lands before the deadline less a
 // margin (a twentieth of the wait's time, at most 1 s), that is the
@@ -197,7 +198,12 @@ func (p Policy) gap(m Moment) time.Duration {
 			next = min(next, age+step)
 		}
 	}
-	floor := scale(p.InitialInterval, p.Multiplier) - p.InitialInterval
+	// The floor is the age schedule's own shortest step, from the age
+	// InitialInterval/Multiplier to InitialInterval: it bounds only the
+	// dense steps of an estimate. (A floor of InitialInterval*(Multiplier-1)
+	// held a wait attached at an age just under InitialInterval to a
+	// longer step than its age called for.)
+	floor := p.InitialInterval - time.Duration(float64(p.InitialInterval)/p.Multiplier)
 	return min(max(next-age, floor, 1), p.MaxInterval)
 }
 

@@ -32,8 +32,10 @@ func TestNextPollAge(t *testing.T) {
 		{"grows with the age", 10 * time.Second, true, 10 * time.Second, seconds(5.5)},
 		{"capped", 100 * time.Second, true, 100 * time.Second, 30 * time.Second},
 		{"attached to a 10-minute-old execution: at the cap at once", 10 * time.Minute, true, 0, 30 * time.Second},
-		{"attached to a young one", seconds(2), true, 0, seconds(2.2)},                 // to 4 s is 2 s, below the floor 4*0.55
-		{"just before the first step: the floor", seconds(3.9), true, 0, seconds(2.2)}, // not a 0.1 s step
+		{"attached to a young one: at 4 s", seconds(2), true, 0, 2 * time.Second},
+		// Past 4 s/1.55 the age schedule goes on from the age, not from
+		// 4 s: 3.9 s is polled next at 6.045 s, not held to a longer floor.
+		{"attached just before the first step", seconds(3.9), true, 0, seconds(2.145)},
 		{"no startTime: the wait's own clock", 0, false, 10 * time.Second, seconds(5.5)},
 	}
 	for _, tt := range tests {

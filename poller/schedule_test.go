@@ -74,10 +74,12 @@ func TestScheduleWithoutJitter(t *testing.T) {
 // up to 5 % at random.
 func seededTimes(rnd *rand.Rand, n int) []time.Duration {
 	times := []time.Duration{0}
+	d := 4 * time.Second
+	floor := d - time.Duration(float64(d)/1.55)
 	for len(times) < n {
 		age := times[len(times)-1]
 		next := max(4*time.Second, time.Duration(float64(age)*1.55))
-		gap := min(max(next-age, time.Duration(float64(4*time.Second)*1.55)-4*time.Second), 30*time.Second)
+		gap := min(max(next-age, floor), 30*time.Second)
 		gap = time.Duration(float64(gap) * (1 - 0.05*rnd.Float64()))
 		times = append(times, age+gap)
 	}
