@@ -3,9 +3,12 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -380,7 +383,7 @@ func TestLoopbackNeverProxied(t *testing.T) {
 // server sent (a status line echoing the request's headers) reaches the
 // caller without the key, and still unwraps to the original error.
 func TestTransportErrorsHideKey(t *testing.T) {
-	quoting := errors.New(`net/http: malformed HTTP status code "anchor-api-key: ` + testKey + `"`)
+	quoting := &echoError{`net/http: malformed HTTP status code "anchor-api-key: ` + testKey + `"`}
 	c, err := New(testKey, WithBaseURL("http://127.0.0.1:1"), WithHTTPClient(&http.Client{Transport: failWith{quoting}}), WithMaxRetries(1))
 	if err != nil {
 		t.Fatal(err)
@@ -394,6 +397,61 @@ func TestTransportErrorsHideKey(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "malformed HTTP status code") {
 		t.Errorf("got %q; want the transport's words kept", err)
+	}
+	// errors.As hands out no error of the chain whose text holds the key:
+	// the transport's error is not found, and an error interface finds the
+	// redacted error itself.
+	var echoErr *echoError
+	var urlErr *url.Error
+	var netErr net.Error
+	var anyErr interface{ Error() string }
+	for name, target := range map[string]any{"*echoError": &echoErr, "*url.Error": &urlErr, "net.Error": &netErr, "an error interface": &anyErr} {
+		if errors.As(err, target) {
+			if found := reflect.ValueOf(target).Elem().Interface().(error); strings.Contains(found.Error(), testKey) {
+				t.Errorf("errors.As to %s found %q, want nothing that quotes the key", name, found)
+			}
+		}
+	}
+	if errors.As(err, &echoErr) {
+		t.Errorf("errors.As found the transport's own error %q, want it kept inside", echoErr)
+	}
+}
+
+// echoError is a transport error that quotes what a server sent.
+type echoError struct{ text string }
+
+func (e *echoError) Error() string { return e.text }
+
+// TestRedactedErrorAsOwnTypes checks that a redacted error still gives
+// errors.As the types whose text cannot quote the server: the client's
+// *APIError and a *net.OpError, so that Unsent still sees a refused dial.
+func TestRedactedErrorAsOwnTypes(t *testing.T) {
+	op := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	api := &APIError{StatusCode: http.StatusServiceUnavailable}
+	redacted := func(inner error) error {
+		t.Helper()
+		quoting := fmt.Errorf("%w: echo %s", inner, testKey)
+		c, err := New(testKey, WithBaseURL("http://127.0.0.1:1"), WithHTTPClient(&http.Client{Transport: failWith{quoting}}), WithMaxRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GetExecution(context.Background(), testTask, testTask)
+		if err == nil || strings.Contains(err.Error(), testKey) {
+			t.Fatalf("got %v, want an error without the key", err)
+		}
+		return err
+	}
+	err := redacted(op)
+	var gotOp *net.OpError
+	if !errors.As(err, &gotOp) || gotOp != op {
+		t.Errorf("errors.As to *net.OpError: got %v, want the dial error", gotOp)
+	}
+	if !Unsent(err) {
+		t.Errorf("Unsent = false for a refused dial, want true")
+	}
+	var gotAPI *APIError
+	if err := redacted(api); !errors.As(err, &gotAPI) || gotAPI != api {
+		t.Errorf("errors.As to *APIError: got %v, want the API error", gotAPI)
 	}
 }
 
@@ -409,6 +467,9 @@ func TestHTTPSToPlainServer(t *testing.T) {
 	_, err = c.GetExecution(context.Background(), testTask, testTask)
 	if err == nil || !strings.Contains(err.Error(), "answers plain http, not https") {
 		t.Errorf("got %v, want it to say the server answers plain http", err)
+	}
+	if !errors.Is(err, ErrInsecureURL) || IsTransient(err) {
+		t.Errorf("got %v (transient %v), want ErrInsecureURL, not transient: no retry changes the scheme", err, IsTransient(err))
 	}
 }
 

@@ -38,7 +38,10 @@ var (
 	// It is transient.
 	ErrTransport = errors.New("transport error")
 	// ErrInsecureURL is returned by New for a base URL that would send the API
-	// key in clear text: plain http to a host other than loopback.
+	// key in clear text: plain http to a host other than loopback. A call
+	// returns it when the server of an https base URL answers in plain http
+	// (the base URL's scheme is wrong; nothing was sent): it is not
+	// transient.
 	ErrInsecureURL = errors.New("insecure base URL")
 )
 

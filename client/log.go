@@ -6,7 +6,9 @@ import (
 )
 
 // The attributes the client logs. None of them can hold the API key: the key
-// is only ever in a request header, and headers are not logged.
+// is only ever sent in a request header, headers are not logged, and an
+// error is logged only once redactErr has blanked the key out of it (a
+// transport error can quote what a hostile server echoed).
 const debug = slog.LevelDebug
 
 func attrMethod(m string) slog.Attr       { return slog.String("method", m) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -247,7 +248,10 @@ func (c *Client) transportError(ctx, actx context.Context, err error) error {
 		err = urlErr.Err // its URL repeats what the caller already says
 	}
 	if c.base.Scheme == "https" && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
-		return fmt.Errorf("%w: %w: the server at %s answers plain http, not https: check the base URL", ErrTransport, err, c.base.Host)
+		// Not transient: the base URL names the wrong scheme, and no
+		// number of tries will change what the server speaks. (Nothing
+		// was sent in clear: the TLS handshake failed before the request.)
+		return fmt.Errorf("%w: %w: the server at %s answers plain http, not https: check the base URL", ErrInsecureURL, err, c.base.Host)
 	}
 	return fmt.Errorf("%w: %w", ErrTransport, err)
 }
@@ -324,8 +328,12 @@ func quotedKey(key string) string {
 
 // redactedError is an error whose text has the API key blanked out. It
 // does not unwrap to the error it stands for, whose text (and that of the
-// errors it wraps) still holds the key; errors.Is and errors.As still see
-// that chain, through its Is and As methods.
+// errors it wraps) still holds the key. errors.Is still sees that chain
+// (a sentinel holds no text of the server's); errors.As reaches only the
+// types whose text cannot quote the server: the *APIError the client made
+// (its message redacted) and a *net.OpError (a dial or socket error). A
+// *url.Error or any other error of the chain, which may quote what a
+// hostile server sent, is never handed out.
 type redactedError struct {
 	err error
 	msg string
@@ -333,7 +341,13 @@ type redactedError struct {
 
 func (e *redactedError) Error() string        { return e.msg }
 func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
-func (e *redactedError) As(target any) bool   { return errors.As(e.err, target) }
+func (e *redactedError) As(target any) bool {
+	switch target.(type) {
+	case **APIError, **net.OpError:
+		return errors.As(e.err, target)
+	}
+	return false
+}
 
 // redactErr returns err, or when its text holds the API key (a transport
 // error can quote bytes a hostile server sent, such as a malformed status

@@ -429,13 +429,13 @@ func HostileCases() []HostileCase {
 		{
 			Name:      "https-to-plain-http",
 			Attack:    "the base URL says https, the server answers the TLS handshake in plain HTTP",
-			Behaviour: "a transport error that says the server answers plain http, not https, and to check the base URL",
+			Behaviour: "client.ErrInsecureURL, not transient: the wait ends at the first answer, saying that the server answers plain http, not https, and to check the base URL",
 			Base:      BaseHTTPS,
 			Serve: func(string) []hostile.Behaviour {
 				return []hostile.Behaviour{hostile.Reply(http.StatusBadRequest, hostile.ErrorJSON(http.StatusBadRequest, "plain HTTP"))}
 			},
-			Library: bounded(HostileRun{Err: Deadline, LastErr: Transport, MinRequests: 1, MaxRequests: 16, Says: []string{"answers plain http, not https: check the base URL"}}),
-			CLI:     bounded(HostileRun{Exit: exitAPIError, MinRequests: 1, MaxRequests: 16, Says: []string{"answers plain http, not https: check the base URL"}}),
+			Library: prompt(HostileRun{Err: InsecureURL, MinRequests: 1, MaxRequests: 1, Says: []string{"answers plain http, not https: check the base URL"}}),
+			CLI:     prompt(HostileRun{Exit: exitAPIError, MinRequests: 1, MaxRequests: 1, Says: []string{"answers plain http, not https: check the base URL"}}),
 		},
 		{
 			Name:      "uppercase-localhost-proxy",

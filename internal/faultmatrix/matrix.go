@@ -180,6 +180,7 @@ var (
 	BadResponse  = ErrClass{Name: "client.ErrBadResponse", Is: client.ErrBadResponse}
 	BodyTooLarge = ErrClass{Name: "client.ErrBodyTooLarge", Is: client.ErrBodyTooLarge}
 	Transport    = ErrClass{Name: "client.ErrTransport", Is: client.ErrTransport}
+	InsecureURL  = ErrClass{Name: "client.ErrInsecureURL", Is: client.ErrInsecureURL}
 	Deadline     = ErrClass{Name: "context.DeadlineExceeded", Is: context.DeadlineExceeded}
 	Canceled     = ErrClass{Name: "context.Canceled", Is: context.Canceled}
 )

@@ -65,12 +65,13 @@ func Document(cases []Case) []byte {
 	w("| retries | the poller's: each call sends one request (`client.SingleAttempt`), and a failed poll is polled again on the schedule below, never before a `retry-after-ms` / `Retry-After` (a 429 pauses every wait); a direct user of `client` gets %d retries within the call, as the official SDKs do |\n",
 		client.DefaultMaxRetries)
 	w("| cap on a response body (`client.WithMaxBodySize`) | %d MiB |\n", client.DefaultMaxBodySize>>20)
-	w("| poll schedule (`poller.WithPolicy`) | first poll at once, then %v, x%v, capped at %v, ±%.0f %% |\n",
+	w("| poll schedule (`poller.WithPolicy`) | first poll at once, then when the execution is %v old, then each time its age has grown x%v, at most %v apart, each gap shortened at random by up to %.0f %% (a task's history and list sweeps are off in the matrix: each poll is one GET) |\n",
 		p.InitialInterval, p.Multiplier, p.MaxInterval, p.Jitter*100)
 	w("| transient errors in a row before giving up (`poller.WithTransientLimit`) | %v |\n", poller.DefaultTransientLimit)
 	w("| 404 taken as \"not visible yet\" (`poller.WithNotFoundGrace`) | %v after the wait starts |\n", poller.DefaultNotFoundGrace)
-	w("\nCLI exit codes: 0 success, 1 failure, 3 `--timeout` ran out, 4 the API could not answer,\n")
-	w("5 Anchor's own timeout, 6 cancelled, 130 interrupted (see the README).\n\n")
+	w("\nCLI exit codes: 0 success, 1 failure, 2 bad usage (nothing sent), 3 `--timeout` ran out,\n")
+	w("4 the API could not answer, 5 Anchor's own timeout, 6 cancelled, 7 `--stall` ran out,\n")
+	w("8 the results could not be written, 130 interrupted (see the README).\n\n")
 
 	w("## The matrix\n\n")
 	runs, skipped := 0, 0
