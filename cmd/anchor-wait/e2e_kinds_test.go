@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -185,6 +186,28 @@ func TestE2ERuns(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "exit 6: one execution ended cancelled") {
 		t.Errorf("stderr does not give the exit code's reason:\n%s", r.stderr)
+	}
+}
+
+// TestE2ERunsOutputDir: --output-dir names a v2 run's files by its run
+// ID, and holds its result as the JSON text the output shows.
+func TestE2ERunsOutputDir(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	ok := srv.AddRun(testTask, quickSuccess())
+	dir := t.TempDir()
+	r := runBin(t, fakeEnv(srv), "", append([]string{"runs"}, withFastPolls("--output", "jsonl", "--output-dir", dir, ok)...)...)
+	if r.code != exitSuccess {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	var line struct {
+		Output *string `json:"output"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &line); err != nil || line.Output == nil {
+		t.Fatalf("stdout %q: %v, want a line with the run's output", r.stdout, err)
+	}
+	if got := readFile(t, filepath.Join(dir, ok+outputSuffix)); got != *line.Output {
+		t.Errorf("%s.output = %q, want the run's result %q", ok, got, *line.Output)
 	}
 }
 

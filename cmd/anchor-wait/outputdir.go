@@ -13,9 +13,11 @@ import (
 //	DIR/EXECUTION_ID.output   the output, byte-exact as the API sent it
 //	DIR/EXECUTION_ID.error    the errorMessage, when it is not null
 //
-// The name is the execution ID that anchor-wait itself asked for, checked
-// again as a UUID and in lower case, never a name the server sent: no
-// path, dot or separator of the server's can reach the file system. Each
+// (for a v2 run, RUN_ID.output and RUN_ID.error: its result and error).
+// The name is the ID that anchor-wait itself asked for, checked again (an
+// execution ID as a UUID in lower case, a run ID as 1 to 128 characters of
+// A-Z a-z 0-9 - _), never a name the server sent: no path, dot or
+// separator of the server's can reach the file system. Each
 // file is written to a temporary file in DIR and renamed into place, so a
 // reader never sees half of one and a named pipe or a link left at the
 // path is replaced rather than written through. The API key is blanked
@@ -59,29 +61,35 @@ func openOutputDir(path string) (*outputDir, error) {
 	return &outputDir{path: path}, nil
 }
 
-// save writes the output and the error message of execution execID, as
-// the API sent them, to their files, whichever are not null. A failure is
-// recorded in o (the run then exits 8). Nothing happens when d is nil.
-func (d *outputDir) save(o *output, execID string, out, errMsg *string) {
+// save writes the output and the error message of execution (or, when
+// run is set, v2 run) id, as the API sent them, to their files, whichever
+// are not null. A failure is recorded in o (the run then exits 8). Nothing
+// happens when d is nil.
+func (d *outputDir) save(o *output, id string, run bool, out, errMsg *string) {
 	if d == nil || (out == nil && errMsg == nil) {
 		return
 	}
-	id, err := client.ParseID("execution", execID)
+	kind := "execution"
+	checked, err := client.ParseID(kind, id)
+	if run {
+		kind = "run"
+		checked, err = client.ParseRunID(id)
+	}
 	if err != nil { // not a name to give a file: never the case for IDs anchor-wait checked
-		o.fail("the output of execution "+o.line(execID), quotePath(d.path), err)
+		o.fail("the output of "+kind+" "+o.line(id), quotePath(d.path), err)
 		return
 	}
 	for _, f := range []struct {
 		what, suffix string
 		text         *string
 	}{
-		{"the output of execution " + id, outputSuffix, out},
-		{"the error message of execution " + id, errorSuffix, errMsg},
+		{"the output of " + kind + " " + checked, outputSuffix, out},
+		{"the error message of " + kind + " " + checked, errorSuffix, errMsg},
 	} {
 		if f.text == nil {
 			continue
 		}
-		path := filepath.Join(d.path, id+f.suffix)
+		path := filepath.Join(d.path, checked+f.suffix)
 		if err := writeFileAtomic(path, []byte(o.redact(*f.text)), false); err != nil {
 			o.fail(f.what, quotePath(path), err)
 		}

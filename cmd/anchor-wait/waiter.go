@@ -215,7 +215,7 @@ func (w *waiter) waitRefs(ctx context.Context, refs []poller.Ref) ([]result, int
 		w.noteUnreadable(pr, unreadable)
 		r := resultOf(pr, w.startRequests[pr.ExecutionID], w.poll.timeout)
 		r.setKind(kind, pr.Run)
-		w.outputs.save(w.out, ids[i], r.Output, r.ErrorMessage) // whole, before any cut
+		w.outputs.save(w.out, ids[i], refs[i].RunID != "", r.Output, r.ErrorMessage) // whole, before any cut
 		if stream != nil {
 			stream.emit(r)
 		}
