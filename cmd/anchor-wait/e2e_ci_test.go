@@ -99,6 +99,42 @@ func TestE2EStartThenWait(t *testing.T) {
 }
 
 // TestE2EStartJSON: --output json gives one document with the IDs.
+// TestE2EStartV2ThenRuns: start --v2 starts v2 runs, prints their run IDs
+// one per line, writes run-ids= to GITHUB_OUTPUT and records them with
+// --state; runs - waits for what it printed.
+func TestE2EStartV2ThenRuns(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, anchortest.WithTemplate(quickSuccess()))
+	env, ghOut, _ := ghEnv(t, fakeEnv(srv))
+	state := filepath.Join(t.TempDir(), "state.json")
+	r := runBin(t, env, "", startArgs("--v2", "--count", "2", "--state", state, "--input", "url=https://example.com", testTask)...)
+	if r.code != exitSuccess {
+		t.Fatalf("start --v2: exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	ids := strings.Fields(r.stdout)
+	if len(ids) != 2 || opsOf(srv)[anchortest.OpRunTaskV2] != 2 {
+		t.Fatalf("stdout %q after %d v2 starts, want 2 run IDs", r.stdout, opsOf(srv)[anchortest.OpRunTaskV2])
+	}
+	for _, id := range ids {
+		if _, err := client.ParseRunID(id); err != nil || !strings.Contains(r.stderr, "started run "+id) {
+			t.Errorf("%q: %v; stderr:\n%s\nwant a run ID it says it started", id, err, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stderr, "started 2 v2 runs of task "+testTask) || !strings.Contains(r.stderr, "exit 0: every run started") {
+		t.Errorf("stderr has no closing line about runs:\n%s", r.stderr)
+	}
+	if got, want := readFile(t, ghOut), "run-ids="+strings.Join(ids, " ")+"\nexit-code=0\n"; got != want {
+		t.Errorf("GITHUB_OUTPUT = %q, want %q", got, want)
+	}
+	if doc, err := loadState(t.Context(), state, testTask, true); err != nil || doc == nil || strings.Join(doc.RunIDs, " ") != strings.Join(ids, " ") {
+		t.Errorf("state holds %+v (%v), want the runs %v", doc, err, ids)
+	}
+	w := runBin(t, fakeEnv(srv), r.stdout, append([]string{"runs"}, withFastPolls("--output", "jsonl", "-")...)...)
+	if w.code != exitSuccess || strings.Count(w.stdout, `"status":"success"`) != 2 {
+		t.Errorf("runs -: exit %d, stdout:\n%s\nwant both runs succeeded; stderr:\n%s", w.code, w.stdout, w.stderr)
+	}
+}
+
 func TestE2EStartJSON(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"time"
+
+	"github.com/anchorwait/anchorwait/poller"
 )
 
 // runOptions are the options of run: start a task, then wait for it.
@@ -58,6 +60,27 @@ ANCHOR_ prefix.
 	}, runRun)
 }
 
+// checkV2Flags refuses, with --v2, the flags of a task's list, which v2
+// runs do not have: taken silently, they would do nothing.
+func checkV2Flags(start *startFlags, poll *pollFlags) error {
+	if !start.v2 {
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"page-size", poll.pageSize != poller.DefaultPageSize},
+		{"no-history", poll.noHistory},
+		{"no-sweeps", poll.noSweeps},
+	} {
+		if f.set {
+			return usagef("--%s does not apply to --v2: v2 has no list of runs to read; want --v2 without it", f.name)
+		}
+	}
+	return nil
+}
+
 // runRun is the run command.
 func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	start := time.Now()
@@ -68,6 +91,9 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 		return e.fail(err)
 	}
 	if err := o.start.check(); err != nil {
+		return e.fail(err)
+	}
+	if err := checkV2Flags(&o.start, &o.poll); err != nil {
 		return e.fail(err)
 	}
 	// --timeout covers reading the key, starting and waiting.

@@ -37,19 +37,22 @@ func startCommand() *commandDef {
 		name: cmdStart,
 		synopses: []synopsis{
 			{"anchor-wait start [flags] TASK_ID", "start the task, print the execution IDs, do not wait"},
+			{"anchor-wait start --v2 [flags] TASK_ID", "start it with POST /v2/tasks/{taskId}/run, print the run IDs"},
 		},
 		about: `anchor-wait start starts a task through POST /v1/task/run (async), as run does, prints
 the IDs of the executions it started on stdout, one per line, and exits without waiting.
 A later step waits for them with anchor-wait TASK_ID - (the IDs on stdin). In GitHub
 Actions it also writes execution-ids= (the IDs, separated by spaces) and exit-code= to
 $GITHUB_OUTPUT. With --state, a re-run of the job prints the IDs the file holds and
-starts nothing.
+starts nothing. With --v2 it starts v2 runs and prints their run IDs (run-ids= in
+$GITHUB_OUTPUT); anchor-wait runs - waits for them.
 `,
 		examples: []string{
 			"anchor-wait start TASK_ID > ids.txt",
 			"anchor-wait TASK_ID - < ids.txt",
 			"anchor-wait start --count 5 --state anchor-state.json --input ANCHOR_URL=https://example.com TASK_ID",
 			"anchor-wait start --output json TASK_ID",
+			"anchor-wait start --v2 TASK_ID | anchor-wait runs -",
 		},
 		flagsNote:   "(before or after TASK_ID)",
 		environment: true,
@@ -69,6 +72,12 @@ func startRun(ctx context.Context, e *cliEnv, o *startOptions) int {
 	if err := o.poll.check(); err != nil {
 		return e.fail(err)
 	}
+	if err := o.start.check(); err != nil {
+		return e.fail(err)
+	}
+	if err := checkV2Flags(&o.start, &o.poll); err != nil {
+		return e.fail(err)
+	}
 	// --timeout covers reading the key and the state, and starting.
 	ctx, cancel := e.withTimeout(ctx, o.poll.timeout)
 	defer cancel()
@@ -80,7 +89,7 @@ func startRun(ctx context.Context, e *cliEnv, o *startOptions) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	resumed, err := openState(ctx, o.start.state, taskID, false)
+	resumed, err := openState(ctx, o.start.state, taskID, o.start.v2)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -91,18 +100,26 @@ func startRun(ctx context.Context, e *cliEnv, o *startOptions) int {
 	defer w.close()
 
 	var st starts
-	if resumed != nil {
+	switch {
+	case resumed != nil:
 		resumeNote(e.out, o.start.state, resumed)
-		st.ids = resumed.ExecutionIDs
-	} else {
+		st.ids = resumed.ids()
+	case o.start.v2:
+		st = startRunsV2(ctx, w.poller, &o.start, o.poll.concurrency, w.taskID, e.out.Stderr())
+	default:
 		st = startRuns(ctx, w.poller, &o.start, o.poll.concurrency, w.taskID, e.out.Stderr())
-		if o.start.state != "" {
-			saveState(e.out, o.start.state, w.taskID, st.ids, false, o.start.count, time.Now())
-		}
 	}
-	rep := startReport{taskID: w.taskID, ids: st.ids, fromState: resumed != nil, code: exitSuccess}
-	if st.err != nil {
+	if resumed == nil && o.start.state != "" {
+		saveState(e.out, o.start.state, w.taskID, st.ids, o.start.v2, o.start.count, time.Now())
+	}
+	rep := startReport{taskID: w.taskID, ids: st.ids, v2: o.start.v2, fromState: resumed != nil, code: exitSuccess}
+	switch {
+	case st.err != nil && o.start.v2:
+		rep.failure = newStartFailureV2(ctx, st, w.taskID, w)
+	case st.err != nil:
 		rep.failure = newStartFailure(ctx, st, w.taskID, o.poll.timeout)
+	}
+	if st.err != nil {
 		rep.code = rep.failure.code
 		e.out.errorf("%s", e.out.line(rep.failure.message))
 		if w.github != nil {
@@ -117,6 +134,7 @@ func startRun(ctx context.Context, e *cliEnv, o *startOptions) int {
 type startReport struct {
 	taskID    string
 	ids       []string
+	v2        bool          // the IDs are of v2 runs
 	fromState bool          // the IDs come from --state: nothing was started
 	failure   *startFailure // nil when every start succeeded
 	code      int
@@ -134,7 +152,7 @@ func (r *startReport) write(o *output, w *waiter, format string, elapsed time.Du
 	r.writeStdout(o, o.Stdout(), format, code)
 	code = o.finalCode(code)
 	if w.github != nil && w.github.outputs != nil {
-		o.writeReport(w.github.outputs, startOutputs(r.ids, code))
+		o.writeReport(w.github.outputs, startOutputs(r.ids, r.v2, code))
 		code = o.finalCode(code)
 	}
 	if w.progress.mode != progressOff {
@@ -142,7 +160,7 @@ func (r *startReport) write(o *output, w *waiter, format string, elapsed time.Du
 		if r.fromState {
 			verb = "resumed from --state"
 		}
-		fmt.Fprintf(o.Stderr(), "%s %s of task %s in %s; exit %d: %s\n", verb, executions(len(r.ids)), r.taskID, clock(elapsed), code, r.reason(o, code))
+		fmt.Fprintf(o.Stderr(), "%s %s of task %s in %s; exit %d: %s\n", verb, r.what(), r.taskID, clock(elapsed), code, r.reason(o, code))
 	}
 	return code
 }
@@ -154,8 +172,12 @@ func (r *startReport) reason(o *output, code int) string {
 		return "could not write " + o.failureText()
 	case r.failure != nil && r.failure.code == code:
 		return r.failure.reason()
+	case code == exitSuccess && r.fromState && r.v2:
+		return "the runs had been started before"
 	case code == exitSuccess && r.fromState:
 		return "the executions had been started before"
+	case code == exitSuccess && r.v2:
+		return "every run started"
 	case code == exitSuccess:
 		return "every execution started"
 	case code == exitInterrupted:
@@ -166,21 +188,28 @@ func (r *startReport) reason(o *output, code int) string {
 
 // writeStdout writes the IDs in format: text is one ID per line; json the
 // document {"taskId":…,"executionIds":[…],"fromState":false,"exitCode":N}
-// with "error" when a start failed; jsonl one {"taskId":…,"executionId":…}
-// line per execution.
+// ("runIds" with --v2) with "error" when a start failed; jsonl one
+// {"taskId":…,"executionId":…} line per execution ("runId" with --v2).
 func (r *startReport) writeStdout(o *output, w io.Writer, format string, code int) error {
 	var b strings.Builder
 	switch format {
 	case formatJSON:
+		ids := r.ids
+		if ids == nil {
+			ids = []string{}
+		}
 		doc := struct {
-			TaskID       string   `json:"taskId"`
-			ExecutionIDs []string `json:"executionIds"`
-			FromState    bool     `json:"fromState"`
-			ExitCode     int      `json:"exitCode"`
-			Error        *string  `json:"error,omitempty"`
-		}{TaskID: r.taskID, ExecutionIDs: r.ids, FromState: r.fromState, ExitCode: code}
-		if doc.ExecutionIDs == nil {
-			doc.ExecutionIDs = []string{}
+			TaskID       string    `json:"taskId"`
+			ExecutionIDs *[]string `json:"executionIds,omitempty"`
+			RunIDs       *[]string `json:"runIds,omitempty"` // --v2
+			FromState    bool      `json:"fromState"`
+			ExitCode     int       `json:"exitCode"`
+			Error        *string   `json:"error,omitempty"`
+		}{TaskID: r.taskID, FromState: r.fromState, ExitCode: code}
+		if r.v2 {
+			doc.RunIDs = &ids
+		} else {
+			doc.ExecutionIDs = &ids
 		}
 		if r.failure != nil {
 			doc.Error = &r.failure.message
@@ -193,10 +222,11 @@ func (r *startReport) writeStdout(o *output, w io.Writer, format string, code in
 		b.WriteByte('\n')
 	case formatJSONL:
 		for _, id := range r.ids {
-			js, err := json.Marshal(struct {
-				TaskID      string `json:"taskId"`
-				ExecutionID string `json:"executionId"`
-			}{r.taskID, id})
+			line := map[string]string{"taskId": r.taskID, "executionId": id}
+			if r.v2 {
+				line = map[string]string{"taskId": r.taskID, "runId": id}
+			}
+			js, err := json.Marshal(line)
 			if err != nil {
 				return err
 			}
@@ -216,9 +246,9 @@ func (r *startReport) writeStdout(o *output, w io.Writer, format string, code in
 // started, and why it could not start the rest.
 func (r *startReport) summary(o *output, code int) string {
 	var b strings.Builder
-	mark, what := "✅", "started "+executions(len(r.ids))
+	mark, what := "✅", "started "+r.what()
 	if r.fromState {
-		what = executions(len(r.ids)) + " started before (from --state), none started now"
+		what = r.what() + " started before (from --state), none started now"
 	}
 	if code != exitSuccess {
 		mark = "❌"
@@ -237,8 +267,21 @@ func (r *startReport) summary(o *output, code int) string {
 	return b.String()
 }
 
+// what says what r names: "one execution", "3 v2 runs".
+func (r *startReport) what() string {
+	if r.v2 {
+		return v2Runs(len(r.ids))
+	}
+	return executions(len(r.ids))
+}
+
 // startOutputs are the step outputs start writes to $GITHUB_OUTPUT: the
-// IDs, separated by spaces, and the exit code.
-func startOutputs(ids []string, code int) string {
-	return fmt.Sprintf("execution-ids=%s\nexit-code=%d\n", strings.Join(ids, " "), code)
+// IDs, separated by spaces (run-ids= for v2 runs, else execution-ids=),
+// and the exit code.
+func startOutputs(ids []string, v2 bool, code int) string {
+	name := "execution-ids"
+	if v2 {
+		name = "run-ids"
+	}
+	return fmt.Sprintf("%s=%s\nexit-code=%d\n", name, strings.Join(ids, " "), code)
 }

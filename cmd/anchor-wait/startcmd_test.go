@@ -32,7 +32,10 @@ func TestStartFormats(t *testing.T) {
 	if strings.Contains(r.stderr, "exit 0") {
 		t.Errorf("--quiet, yet a closing line:\n%s", r.stderr)
 	}
-	if got := startOutputs(nil, exitAPIError); got != "execution-ids=\nexit-code=4\n" {
+	if got := startOutputs(nil, false, exitAPIError); got != "execution-ids=\nexit-code=4\n" {
 		t.Errorf("startOutputs(none, 4) = %q", got)
+	}
+	if got := startOutputs([]string{"run_a", "run_b"}, true, exitSuccess); got != "run-ids=run_a run_b\nexit-code=0\n" {
+		t.Errorf("startOutputs(2 runs, 0) = %q", got)
 	}
 }
