@@ -130,7 +130,7 @@ func demoRun(ctx context.Context, e *cliEnv, o *demoOptions) int {
 			wrong = append(wrong, fmt.Sprintf("%s ended %s, not %s", r.ExecutionID, r.outcome, want[r.ExecutionID]))
 		}
 	}
-	reason := w.reason(code, outcomesOf(results))
+	reason := w.reason(code, outcomesOf(results), executions)
 	if len(wrong) > 0 || code != exitFailure {
 		fmt.Fprintf(stderr, "\nanchor-wait demo: the demonstration did not go as planned (a real run would exit %d: %s): %s\n",
 			code, reason, strings.Join(wrong, "; "))

@@ -184,8 +184,8 @@ func TestE2ERuns(t *testing.T) {
 	if got[ok]["status"] != "success" || got[cancelled]["status"] != "cancelled" || got[cancelled]["startTime"] != nil || got[ok]["notReported"] == nil {
 		t.Errorf("lines %v: want each run once, success and cancelled, saying what a run does not report", got)
 	}
-	if !strings.Contains(r.stderr, "exit 6: one execution ended cancelled") {
-		t.Errorf("stderr does not give the exit code's reason:\n%s", r.stderr)
+	if !strings.Contains(r.stderr, "2 v2 runs in ") || !strings.Contains(r.stderr, "exit 6: one v2 run ended cancelled") {
+		t.Errorf("stderr does not count runs, or give the exit code's reason:\n%s", r.stderr)
 	}
 }
 
@@ -224,7 +224,7 @@ func TestE2ERunV2(t *testing.T) {
 	if ops := opsOf(srv); ops[anchortest.OpRunTaskV2] != 2 || ops[anchortest.OpGetRun] < 2 || len(ops) != 2 {
 		t.Errorf("requests by endpoint %v, want 2 v2 starts and their polls only", ops)
 	}
-	if !strings.Contains(r.stdout, "RUN ") || strings.Count(r.stdout, "  success  -") != 2 {
+	if !strings.Contains(r.stdout, "RUN ") || strings.Count(r.stdout, "  success  -") != 2 || !strings.Contains(r.stdout, "2 v2 runs: 2 success") {
 		t.Errorf("stdout is not the table of 2 runs:\n%s", r.stdout)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -192,7 +193,7 @@ func exitCode(outcomes []outcome) int {
 // outcomes caused it: "one execution failed", "2 executions ended
 // cancelled". It returns "" when no outcome of the executions explains the
 // code (a failed start, a failed write): the caller knows why.
-func exitReason(code int, outcomes []outcome) string {
+func exitReason(code int, outcomes []outcome, things func(int) string) string {
 	count := func(want ...outcome) int {
 		n := 0
 		for _, o := range outcomes {
@@ -209,37 +210,46 @@ func exitReason(code int, outcomes []outcome) string {
 	switch code {
 	case exitSuccess:
 		if len(outcomes) == 1 {
-			return "the execution succeeded"
+			return strings.Replace(things(1), "one", "the", 1) + " succeeded"
 		}
-		return fmt.Sprintf("all %d executions succeeded", len(outcomes))
+		return "all " + things(len(outcomes)) + " succeeded"
 	case exitUsage:
 		return "nothing to wait for"
 	case exitFailure:
 		n = count(outcomeFailure)
-		text = executions(n) + " failed"
+		text = things(n) + " failed"
 	case exitTimeout:
 		n = count(outcomeTimeout)
-		text = executions(n) + " ended timeout (Anchor's own time limit)"
+		text = things(n) + " ended timeout (Anchor's own time limit)"
 	case exitCancelled:
 		n = count(outcomeCancelled)
-		text = executions(n) + " ended cancelled"
+		text = things(n) + " ended cancelled"
 	case exitWaitTimeout:
 		n = count(outcomeWaitTimeout, outcomeStopped)
-		text = "--timeout ran out with " + executions(n) + " still queued or running"
+		text = "--timeout ran out with " + things(n) + " still queued or running"
 	case exitStalled:
 		n = count(outcomeStalled)
-		text = executions(n) + " kept one status past --stall"
+		text = things(n) + " kept one status past --stall"
 	case exitAPIError:
 		n = count(outcomeAPIError)
-		text = "the API could not answer for " + executions(n)
+		text = "the API could not answer for " + things(n)
 	case exitInterrupted:
 		n = count(outcomeInterrupted)
-		text = "interrupted with " + executions(n) + " still waiting"
+		text = "interrupted with " + things(n) + " still waiting"
 	}
 	if n == 0 {
 		return ""
 	}
 	return text
+}
+
+// thingsOf says what results are, counted: executions, or v2 runs when
+// every one is a run.
+func thingsOf(results []result) func(int) string {
+	if len(results) > 0 && !slices.ContainsFunc(results, func(r result) bool { return r.kind != kindRun }) {
+		return v2Runs
+	}
+	return executions
 }
 
 // executions says "one execution" or "N executions".

@@ -111,7 +111,7 @@ func TestExitReasonAndStatusWord(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.code, tt.outcomes), func(t *testing.T) {
-			if got := exitReason(tt.code, tt.outcomes); got != tt.reason {
+			if got := exitReason(tt.code, tt.outcomes, executions); got != tt.reason {
 				t.Errorf("exitReason(%d, %v) = %q, want %q", tt.code, tt.outcomes, got, tt.reason)
 			}
 			if got := statusWord(tt.code); got != tt.word {
@@ -174,10 +174,10 @@ func TestExitTable(t *testing.T) {
 		if o == outcomeStopped || o == outcomeSuccess {
 			continue
 		}
-		if r := exitReason(d.code, []outcome{o, o}); r == "" || !strings.Contains(r, "2 executions") {
+		if r := exitReason(d.code, []outcome{o, o}, executions); r == "" || !strings.Contains(r, "2 executions") {
 			t.Errorf("exitReason(%d, two %v) = %q, want it to count 2 executions", d.code, o, r)
 		}
-		if r := exitReason(d.code, []outcome{outcomeSuccess}); r != "" {
+		if r := exitReason(d.code, []outcome{outcomeSuccess}, executions); r != "" {
 			t.Errorf("exitReason(%d) with no execution calling for it = %q, want \"\"", d.code, r)
 		}
 	}

@@ -51,7 +51,7 @@ func writeText(o *output, w io.Writer, results []result) error {
 // closingLine sums up the results: "5 executions: 4 success, 1 failure;
 // exec time min 1.2s, median 2.5s, max 7s".
 func closingLine(results []result) string {
-	s := executions(len(results)) + ": " + finishedCounts(results)
+	s := thingsOf(results)(len(results)) + ": " + finishedCounts(results)
 	var times []float64
 	for _, r := range results {
 		if r.ExecutionTime != nil && *r.ExecutionTime >= 0 {

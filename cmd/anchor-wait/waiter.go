@@ -279,7 +279,7 @@ func (w *waiter) reportResults(results []result, stream *jsonlStream) int {
 		w.junit = nil
 	}
 	if w.github != nil && w.github.summary != nil {
-		w.out.writeReport(w.github.summary, githubSummary(w.out, results, code, w.reason(code, outcomes), elapsed, w.startFailure))
+		w.out.writeReport(w.github.summary, githubSummary(w.out, results, code, w.reason(code, outcomes, thingsOf(results)), elapsed, w.startFailure))
 	}
 	code = w.out.finalCode(code)
 
@@ -303,11 +303,11 @@ func (w *waiter) reportResults(results []result, stream *jsonlStream) int {
 		code = w.out.finalCode(code)
 	}
 	if w.progress.mode != progressOff && (len(results) > 0 || w.startFailure != nil) {
-		reason := w.reason(code, outcomes)
+		reason := w.reason(code, outcomes, thingsOf(results))
 		if len(results) == 0 {
 			fmt.Fprintf(w.out.Stderr(), "no execution to wait for; exit %d: %s\n", code, reason)
 		} else {
-			fmt.Fprintf(w.out.Stderr(), "%s in %s: %s; exit %d: %s\n", executions(len(results)), clock(elapsed),
+			fmt.Fprintf(w.out.Stderr(), "%s in %s: %s; exit %d: %s\n", thingsOf(results)(len(results)), clock(elapsed),
 				finishedCounts(results), code, reason)
 		}
 	}
@@ -316,8 +316,8 @@ func (w *waiter) reportResults(results []result, stream *jsonlStream) int {
 
 // reason explains code: by the executions' outcomes when they explain it,
 // else by what does (a failed start, a failed write).
-func (w *waiter) reason(code int, outcomes []outcome) string {
-	if r := exitReason(code, outcomes); r != "" {
+func (w *waiter) reason(code int, outcomes []outcome, things func(int) string) string {
+	if r := exitReason(code, outcomes, things); r != "" {
 		return r
 	}
 	switch {
