@@ -23,7 +23,12 @@
 // included. API data comes back as the server sent it, never redacted.
 //
 // The API key is sent only in the anchor-api-key header, only over https or
-// plain http to a loopback address, and never appears in an error or a log.
+// plain http to a loopback address, and never appears in an error or a log
+// the client makes. One log is not the client's: net/http itself writes,
+// through the standard log package, a line about bytes a server sends
+// unasked on an idle connection, and those bytes are the server's (they may
+// echo the key). A program whose standard log is read by others should set
+// its output (log.SetOutput) to a writer that redacts, as anchor-wait does.
 //
 // Waiting for an execution to finish is the job of package poller; package
 // anchortest is a fake of this API for tests.

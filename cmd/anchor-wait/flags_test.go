@@ -83,6 +83,7 @@ func TestUsageErrors(t *testing.T) {
 		{"http to a remote host", good, "", []string{"--base-url", "http://api.example.com", testTask, testExec}, "--base-url: insecure base URL"},
 		{"http to a remote host from env", withEnv(client.EnvBaseURL, "http://10.1.2.3:8080"), "", []string{testTask, testExec}, "ANCHORBROWSER_BASE_URL: insecure base URL"},
 		{"base URL not a URL", good, "", []string{"--base-url", "api.example.com", testTask, testExec}, "want an https:// URL"},
+		{"base URL with a port that cannot be", good, "", []string{"--base-url", "http://127.0.0.1:99999", testTask, testExec}, `--base-url: base URL "http://127.0.0.1:99999": port 99999: want a number from 1 to 65535`},
 		{"bad output", good, "", []string{"--output", "xml", testTask, testExec}, `invalid value "xml" for flag --output: want text, json or jsonl`},
 		{"negative timeout", good, "", []string{"--timeout", "-5m", testTask, testExec}, "want a duration of 0 or more"},
 		{"timeout without unit", good, "", []string{"--timeout=30", testTask, testExec}, "want a duration such as 90s, 5m or 1h30m"},

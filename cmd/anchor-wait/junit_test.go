@@ -78,7 +78,7 @@ func TestMillisToSeconds(t *testing.T) {
 	for _, tt := range []struct {
 		ms   float64
 		want string
-	}{{123, "0.123"}, {0, "0.000"}, {-86400000, "0.000"}, {math.Inf(1), "0.000"}, {math.NaN(), "0.000"}, {86400000, "86400.000"}} {
+	}{{123, "0.123"}, {0, "0.000"}, {-86400000, "0.000"}, {math.Inf(1), "0.000"}, {math.NaN(), "0.000"}, {86400000, "86400.000"}, {1e308, "3600000.000"}} { // 1e308: capped at 1000 h, not 306 digits
 		if got := millisToSeconds(tt.ms); got != tt.want {
 			t.Errorf("millisToSeconds(%v) = %q, want %q", tt.ms, got, tt.want)
 		}
