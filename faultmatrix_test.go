@@ -293,9 +293,10 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // closedLoopbackURL is faultmatrix.ClosedLoopbackURL for a test.
 func closedLoopbackURL(t *testing.T) string {
 	t.Helper()
-	u, err := faultmatrix.ClosedLoopbackURL()
+	u, release, err := faultmatrix.ClosedLoopbackURL()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(release)
 	return u
 }

@@ -417,9 +417,10 @@ func (c *requestCounter) waitFor(n int, answered bool, done <-chan struct{}) boo
 // closedLoopbackURL is faultmatrix.ClosedLoopbackURL for a test.
 func closedLoopbackURL(t *testing.T) string {
 	t.Helper()
-	u, err := faultmatrix.ClosedLoopbackURL()
+	u, release, err := faultmatrix.ClosedLoopbackURL()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(release)
 	return u
 }

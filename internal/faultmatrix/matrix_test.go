@@ -286,13 +286,23 @@ func TestTimeAndRequestText(t *testing.T) {
 }
 
 func TestClosedLoopbackURLRefuses(t *testing.T) {
-	u, err := ClosedLoopbackURL()
+	u, release, err := ClosedLoopbackURL()
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
+	defer release()
+	addr := strings.TrimPrefix(u, "http://")
+	conn, err := net.Dial("tcp", addr)
 	if err == nil {
 		conn.Close()
 		t.Fatalf("dialing %s succeeded, want the connection refused", u)
+	}
+	// While it is held, no server can be given the port (where the
+	// system lets it be held).
+	if portsHeld {
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			t.Errorf("listening on %s succeeded while it is held, want it taken", addr)
+		}
 	}
 }

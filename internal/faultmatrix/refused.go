@@ -1,17 +1,14 @@
 package faultmatrix
 
-import "net"
-
 // ClosedLoopbackURL returns the http URL of a loopback port where nothing
 // listens, for a Setup with Refused: every connection to it is refused.
-func ClosedLoopbackURL() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// Until release is called the port stays taken, where the system allows
+// (a socket bound to it that does not listen), so that no server another
+// test starts meanwhile can be given it and answer in its place.
+func ClosedLoopbackURL() (url string, release func(), err error) {
+	addr, release, err := reserveClosedPort()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		return "", err
-	}
-	return "http://" + addr, nil
+	return "http://" + addr, release, nil
 }
