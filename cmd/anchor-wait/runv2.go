@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/anchorwait/anchorwait/client"
 	"github.com/anchorwait/anchorwait/poller"
@@ -55,63 +50,14 @@ type runStarter interface {
 
 // startRunsV2 is startRuns for v2: it starts the task o.count times
 // through s, up to concurrency starts at once, and writes "started run
-// ID" to stderr as soon as each has started. After a start fails, no
-// further start begins; when ctx ends, none does. The starts it returns
-// name run IDs where startRuns names execution IDs.
+// ID" to stderr as soon as each has started. The starts it returns name
+// run IDs where startRuns names execution IDs.
 func startRunsV2(ctx context.Context, s runStarter, o *startFlags, concurrency int, taskID string, stderr io.Writer) starts {
-	n := o.count
-	ids := make([]string, n)
-	errs := make([]error, n)
-	reqs := make([]int, n)
-	var failed atomic.Bool // a start failed: begin no other
-	var printMu sync.Mutex // one line at a time on stderr
-	var g errgroup.Group
-	g.SetLimit(max(concurrency, 1))
 	req := client.RunTaskV2Request{TaskID: taskID, Version: o.taskVersion, Inputs: o.inputs}
-	for i := range n {
-		if failed.Load() || ctx.Err() != nil {
-			break
-		}
-		g.Go(func() error { // blocks while concurrency starts are out
-			if failed.Load() || ctx.Err() != nil {
-				return nil // left undone
-			}
-			st, err := s.StartV2(ctx, req)
-			if err != nil {
-				errs[i] = err
-				failed.Store(true)
-				return nil
-			}
-			ids[i] = st.RunID
-			reqs[i] = st.Requests
-			of := ""
-			if n > 1 {
-				of = fmt.Sprintf(" (%d of %d)", i+1, n)
-			}
-			printMu.Lock()
-			defer printMu.Unlock()
-			fmt.Fprintf(stderr, "started run %s%s\n", st.RunID, of)
-			return nil
-		})
-	}
-	_ = g.Wait() // every start's error is in errs
-	st := starts{requests: map[string]int{}}
-	for i := range n {
-		if errors.Is(errs[i], poller.ErrMaybeStarted) {
-			st.maybe++
-		}
-		switch {
-		case ids[i] != "":
-			st.ids = append(st.ids, ids[i])
-			st.requests[ids[i]] = reqs[i]
-		case st.err != nil:
-		case errs[i] != nil:
-			st.err = startError(i, n, errs[i])
-		case !failed.Load():
-			st.err = startError(i, n, context.Cause(ctx)) // ctx ended before it began
-		}
-	}
-	return st
+	return startAll(ctx, o.count, concurrency, "run", stderr, func(ctx context.Context) (string, int, string, error) {
+		st, err := s.StartV2(ctx, req)
+		return st.RunID, st.Requests, "", err
+	})
 }
 
 // newStartFailureV2 is newStartFailure for v2 starts: it says that a run,

@@ -45,7 +45,30 @@ type starts struct {
 // API's answer named no execution and s found it in the task's list, the
 // line says so.
 func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, taskID string, stderr io.Writer) starts {
-	n := o.count
+	req := client.RunTaskRequest{TaskID: taskID, Version: o.taskVersion, Async: true, Inputs: o.inputs}
+	return startAll(ctx, o.count, concurrency, "execution", stderr, func(ctx context.Context) (string, int, string, error) {
+		st, err := s.Start(ctx, req)
+		if err != nil {
+			return "", 0, "", err
+		}
+		note := ""
+		if st.Listed {
+			note = fmt.Sprintf("the API named no execution: waiting for %s, the newest execution of the task started after the request", st.ExecutionID)
+		}
+		return st.ExecutionID, st.Requests, note, nil
+	})
+}
+
+// startOne makes one start: it returns the ID it started, the HTTP
+// requests that took, and a line to write before "started ..." ("" for
+// none).
+type startOne func(ctx context.Context) (id string, requests int, note string, err error)
+
+// startAll makes n starts with one, up to concurrency at once, and writes
+// "started NOUN ID (i of n)" to stderr as soon as each has started. After
+// a start fails, no further start begins (those in flight finish); when
+// ctx ends, none does.
+func startAll(ctx context.Context, n, concurrency int, noun string, stderr io.Writer, one startOne) starts {
 	ids := make([]string, n)
 	errs := make([]error, n)
 	reqs := make([]int, n)
@@ -53,7 +76,6 @@ func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, t
 	var printMu sync.Mutex // one line at a time on stderr
 	var g errgroup.Group
 	g.SetLimit(max(concurrency, 1))
-	req := client.RunTaskRequest{TaskID: taskID, Version: o.taskVersion, Async: true, Inputs: o.inputs}
 	for i := range n {
 		if failed.Load() || ctx.Err() != nil {
 			break
@@ -62,24 +84,23 @@ func startRuns(ctx context.Context, s starter, o *startFlags, concurrency int, t
 			if failed.Load() || ctx.Err() != nil {
 				return nil // left undone
 			}
-			st, err := s.Start(ctx, req)
+			id, requests, note, err := one(ctx)
 			if err != nil {
 				errs[i] = err
 				failed.Store(true)
 				return nil
 			}
-			ids[i] = st.ExecutionID
-			reqs[i] = st.Requests
+			ids[i], reqs[i] = id, requests
 			of := ""
 			if n > 1 {
 				of = fmt.Sprintf(" (%d of %d)", i+1, n)
 			}
 			printMu.Lock()
 			defer printMu.Unlock()
-			if st.Listed {
-				fmt.Fprintf(stderr, "the API named no execution: waiting for %s, the newest execution of the task started after the request%s\n", st.ExecutionID, of)
+			if note != "" {
+				fmt.Fprintf(stderr, "%s%s\n", note, of)
 			}
-			fmt.Fprintf(stderr, "started execution %s%s\n", st.ExecutionID, of)
+			fmt.Fprintf(stderr, "started %s %s%s\n", noun, id, of)
 			return nil
 		})
 	}
