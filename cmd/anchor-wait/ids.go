@@ -38,12 +38,36 @@ const byteOrderMark = "\uFEFF"
 // terminal, so a forgotten pipe does not look like a hang.
 const stdinHint = "reading execution IDs from stdin; end with Ctrl-D\n"
 
+// idSyntax is what the IDs of one kind look like on stdin, and how the
+// messages about them read.
+type idSyntax struct {
+	noun  string                             // "execution IDs", "run IDs"
+	parse func(word string) (string, error)  // checks a word and returns the ID
+	bad   func(line int, word string) string // the message for a word that is not one
+	none  string                             // the message for a stdin that holds none
+}
+
+// executionIDSyntax is the syntax of execution IDs: UUIDs, lower-cased.
+var executionIDSyntax = idSyntax{
+	noun:  "execution IDs",
+	parse: func(word string) (string, error) { return client.ParseID("execution", word) },
+	bad: func(line int, word string) string {
+		return fmt.Sprintf("stdin line %d: %s is not an execution ID: want UUIDs such as %s separated by white space", line, quoteValue(word), exampleID)
+	},
+	none: fmt.Sprintf("no execution IDs on stdin: want UUIDs such as %s separated by white space", exampleID),
+}
+
 // parseIDs reads execution IDs separated by white space (spaces, tabs,
-// line breaks) from r. A byte order mark at the start is skipped, as are
-// blank lines; IDs are lower-cased and a repeated ID is kept once, in the
-// order first seen. It fails, naming the line, on a word that is not a
-// UUID, and when r holds no ID at all.
-func parseIDs(r io.Reader) ([]string, error) {
+// line breaks) from r, as parseIDsOf says.
+func parseIDs(r io.Reader) ([]string, error) { return parseIDsOf(r, executionIDSyntax) }
+
+// parseIDsOf reads IDs of syntax syn separated by white space (spaces,
+// tabs, line breaks) from r. A byte order mark at the start is skipped, as
+// are blank lines; each ID is as syn.parse returns it (an execution ID
+// lower-cased), and a repeated ID is kept once, in the order first seen.
+// It fails, naming the line, on a word that is not an ID, and when r holds
+// no ID at all.
+func parseIDsOf(r io.Reader, syn idSyntax) ([]string, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	var ids []string
@@ -54,15 +78,15 @@ func parseIDs(r io.Reader) ([]string, error) {
 			text = strings.TrimPrefix(text, byteOrderMark)
 		}
 		for _, word := range strings.Fields(text) {
-			id, err := client.ParseID("execution", word)
+			id, err := syn.parse(word)
 			if err != nil {
-				return nil, &usageError{msg: fmt.Sprintf("stdin line %d: %s is not an execution ID: want UUIDs such as %s separated by white space", line, quoteValue(word), exampleID), err: err}
+				return nil, &usageError{msg: syn.bad(line, word), err: err}
 			}
 			if seen[id] {
 				continue
 			}
 			if len(ids) == maxStdinIDs {
-				return nil, usagef("stdin holds more than %d execution IDs: want at most %d per run", maxStdinIDs, maxStdinIDs)
+				return nil, usagef("stdin holds more than %d %s: want at most %d per run", maxStdinIDs, syn.noun, maxStdinIDs)
 			}
 			seen[id] = true
 			ids = append(ids, id)
@@ -70,34 +94,34 @@ func parseIDs(r io.Reader) ([]string, error) {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, usagef("stdin has a line over 1 MiB: want execution IDs separated by white space")
+			return nil, usagef("stdin has a line over 1 MiB: want %s separated by white space", syn.noun)
 		}
-		return nil, usagef("cannot read execution IDs from stdin: %s", oneLine(err.Error()))
+		return nil, usagef("cannot read %s from stdin: %s", syn.noun, oneLine(err.Error()))
 	}
 	if len(ids) == 0 {
-		return nil, usagef("no execution IDs on stdin: want UUIDs such as %s separated by white space", exampleID)
+		return nil, usagef("%s", syn.none)
 	}
 	return ids, nil
 }
 
-// readIDs is parseIDs that gives up when ctx ends, so an interrupt is not
-// held up by a stdin that never closes. The goroutine reading stdin is then
-// left behind; the process is about to exit.
-func readIDs(ctx context.Context, r io.Reader) ([]string, error) {
+// readIDs is parseIDsOf that gives up when ctx ends, so an interrupt is
+// not held up by a stdin that never closes. The goroutine reading stdin is
+// then left behind; the process is about to exit.
+func readIDs(ctx context.Context, r io.Reader, syn idSyntax) ([]string, error) {
 	type answer struct {
 		ids []string
 		err error
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		ids, err := parseIDs(r)
+		ids, err := parseIDsOf(r, syn)
 		ch <- answer{ids, err}
 	}()
 	select {
 	case a := <-ch:
 		return a.ids, a.err
 	case <-ctx.Done():
-		return nil, stopped(ctx, "reading execution IDs from stdin")
+		return nil, stopped(ctx, "reading "+syn.noun+" from stdin")
 	}
 }
 
@@ -136,7 +160,7 @@ func executionIDs(ctx context.Context, args []string, stdin io.Reader, stderr io
 		if isTerminal(stdin) {
 			io.WriteString(stderr, stdinHint)
 		}
-		read, err := readIDs(ctx, stdin)
+		read, err := readIDs(ctx, stdin, executionIDSyntax)
 		if err != nil {
 			return nil, err
 		}

@@ -100,7 +100,7 @@ func TestReadIDsInterrupted(t *testing.T) {
 	cancel()
 	r := blockingReader{make(chan struct{})}
 	defer close(r.unblock) // lets the reading goroutine end
-	_, err := readIDs(ctx, r)
+	_, err := readIDs(ctx, r, executionIDSyntax)
 	if err == nil || !strings.Contains(err.Error(), "interrupted while reading execution IDs") {
 		t.Errorf("got %v, want an interrupted error", err)
 	}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/anchorwait/anchorwait/client"
@@ -128,65 +125,15 @@ func parseRunID(id string) (string, error) {
 // terminal.
 const runsStdinHint = "reading run IDs from stdin; end with Ctrl-D\n"
 
-// parseRunIDs reads run IDs separated by white space from r, as parseIDs
-// reads execution IDs: a byte order mark at the start is skipped, a
-// repeated ID is kept once, in the order first seen (run IDs are matched
-// as given: case counts); it fails, naming the line, on a word that is not
-// a run ID, and when r holds none.
-func parseRunIDs(r io.Reader) ([]string, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	var ids []string
-	seen := map[string]bool{}
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		if line == 1 {
-			text = strings.TrimPrefix(text, byteOrderMark)
-		}
-		for _, word := range strings.Fields(text) {
-			id, err := client.ParseRunID(word)
-			if err != nil {
-				return nil, &usageError{msg: fmt.Sprintf("stdin line %d: %s is not a v2 run ID: want run IDs (%s) separated by white space", line, quoteValue(word), runIDWant), err: err}
-			}
-			if seen[id] {
-				continue
-			}
-			if len(ids) == maxStdinIDs {
-				return nil, usagef("stdin holds more than %d run IDs: want at most %d per run", maxStdinIDs, maxStdinIDs)
-			}
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, usagef("stdin has a line over 1 MiB: want run IDs separated by white space")
-		}
-		return nil, usagef("cannot read run IDs from stdin: %s", oneLine(err.Error()))
-	}
-	if len(ids) == 0 {
-		return nil, usagef("no run IDs on stdin: want run IDs (%s) separated by white space", runIDWant)
-	}
-	return ids, nil
-}
-
-// readRunIDs is parseRunIDs that gives up when ctx ends, as readIDs does.
-func readRunIDs(ctx context.Context, r io.Reader) ([]string, error) {
-	type answer struct {
-		ids []string
-		err error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		ids, err := parseRunIDs(r)
-		ch <- answer{ids, err}
-	}()
-	select {
-	case a := <-ch:
-		return a.ids, a.err
-	case <-ctx.Done():
-		return nil, stopped(ctx, "reading run IDs from stdin")
-	}
+// runIDSyntax is the syntax of v2 run IDs on stdin: matched as given
+// (case counts).
+var runIDSyntax = idSyntax{
+	noun:  "run IDs",
+	parse: client.ParseRunID,
+	bad: func(line int, word string) string {
+		return fmt.Sprintf("stdin line %d: %s is not a v2 run ID: want run IDs (%s) separated by white space", line, quoteValue(word), runIDWant)
+	},
+	none: fmt.Sprintf("no run IDs on stdin: want run IDs (%s) separated by white space", runIDWant),
 }
 
 // runIDs returns the run IDs of the command line: args, or the IDs on
@@ -219,7 +166,7 @@ func runIDs(ctx context.Context, args []string, stdin io.Reader, stderr io.Write
 		if isTerminal(stdin) {
 			io.WriteString(stderr, runsStdinHint)
 		}
-		read, err := readRunIDs(ctx, stdin)
+		read, err := readIDs(ctx, stdin, runIDSyntax)
 		if err != nil {
 			return nil, err
 		}
