@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/anchorwait/anchorwait/internal/runnercmd"
 )
 
 func TestCommandData(t *testing.T) {
@@ -62,8 +64,8 @@ func checkAnnotation(t *testing.T, title, message string) {
 	if strings.Contains(line, "##[") {
 		t.Errorf("annotation %q holds ##[", line)
 	}
-	c, ok := parseCommand(line)
-	if !ok || c.name != "error" || c.legacy {
+	c, ok := runnercmd.Parse(line)
+	if !ok || c.Name != "error" || c.Legacy {
 		t.Fatalf("the runner reads %q as %+v, %v; want the error command", line, c, ok)
 	}
 	// The runner trims white space at the end of the properties, and
@@ -73,10 +75,10 @@ func checkAnnotation(t *testing.T, title, message string) {
 	if wantTitle == "" {
 		wantProps = 0
 	}
-	if len(c.props) != wantProps || c.props["title"] != wantTitle {
-		t.Errorf("the runner reads the properties of %q as %q, want title=%q only", line, c.props, wantTitle)
+	if len(c.Props) != wantProps || c.Props["title"] != wantTitle {
+		t.Errorf("the runner reads the properties of %q as %q, want title=%q only", line, c.Props, wantTitle)
 	}
-	if want := Lines(message); c.data != want {
-		t.Errorf("the runner reads the message of %q as %q, want %q", line, c.data, want)
+	if want := Lines(message); c.Data != want {
+		t.Errorf("the runner reads the message of %q as %q, want %q", line, c.Data, want)
 	}
 }
