@@ -60,11 +60,12 @@ ANCHOR_ prefix.
 	}, runRun)
 }
 
-// checkV2Flags refuses, with --v2, the flags of a task's list, which v2
-// runs do not have: taken silently, they would do nothing.
-func checkV2Flags(start *startFlags, poll *pollFlags) error {
-	if !start.v2 {
-		return nil
+// checkWith checks the start flags once every flag is parsed (check),
+// and refuses with --v2 the flags of a task's list in poll, which v2 runs
+// do not have: taken silently, they would do nothing.
+func (o *startFlags) checkWith(poll *pollFlags) error {
+	if err := o.check(); err != nil || !o.v2 {
+		return err
 	}
 	for _, f := range []struct {
 		name string
@@ -81,6 +82,20 @@ func checkV2Flags(start *startFlags, poll *pollFlags) error {
 	return nil
 }
 
+// openStart reads, within ctx, what run and start need before any
+// request: the API key, the task ID (rawTask checked) and what --state
+// holds (nil when the executions are to be started).
+func (e *cliEnv) openStart(ctx context.Context, poll *pollFlags, start *startFlags, rawTask string) (key, taskID string, resumed *stateDoc, err error) {
+	if key, err = e.apiKey(ctx, poll); err != nil {
+		return "", "", nil, err
+	}
+	if taskID, err = parseID("task ID", "task", rawTask); err != nil {
+		return "", "", nil, err
+	}
+	resumed, err = openState(ctx, start.state, taskID, start.v2)
+	return key, taskID, resumed, err
+}
+
 // runRun is the run command.
 func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	start := time.Now()
@@ -90,24 +105,13 @@ func runRun(ctx context.Context, e *cliEnv, o *runOptions) int {
 	if err := o.poll.check(); err != nil {
 		return e.fail(err)
 	}
-	if err := o.start.check(); err != nil {
-		return e.fail(err)
-	}
-	if err := checkV2Flags(&o.start, &o.poll); err != nil {
+	if err := o.start.checkWith(&o.poll); err != nil {
 		return e.fail(err)
 	}
 	// --timeout covers reading the key, starting and waiting.
 	ctx, cancel := e.withTimeout(ctx, o.poll.timeout)
 	defer cancel()
-	key, err := e.apiKey(ctx, &o.poll)
-	if err != nil {
-		return e.fail(err)
-	}
-	taskID, err := parseID("task ID", "task", o.taskID)
-	if err != nil {
-		return e.fail(err)
-	}
-	resumed, err := openState(ctx, o.start.state, taskID, o.start.v2)
+	key, taskID, resumed, err := e.openStart(ctx, &o.poll, &o.start, o.taskID)
 	if err != nil {
 		return e.fail(err)
 	}

@@ -72,24 +72,13 @@ func startRun(ctx context.Context, e *cliEnv, o *startOptions) int {
 	if err := o.poll.check(); err != nil {
 		return e.fail(err)
 	}
-	if err := o.start.check(); err != nil {
-		return e.fail(err)
-	}
-	if err := checkV2Flags(&o.start, &o.poll); err != nil {
+	if err := o.start.checkWith(&o.poll); err != nil {
 		return e.fail(err)
 	}
 	// --timeout covers reading the key and the state, and starting.
 	ctx, cancel := e.withTimeout(ctx, o.poll.timeout)
 	defer cancel()
-	key, err := e.apiKey(ctx, &o.poll)
-	if err != nil {
-		return e.fail(err)
-	}
-	taskID, err := parseID("task ID", "task", o.taskID)
-	if err != nil {
-		return e.fail(err)
-	}
-	resumed, err := openState(ctx, o.start.state, taskID, o.start.v2)
+	key, taskID, resumed, err := e.openStart(ctx, &o.poll, &o.start, o.taskID)
 	if err != nil {
 		return e.fail(err)
 	}
